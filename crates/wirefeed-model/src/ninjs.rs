@@ -1,0 +1,335 @@
+//! IPTC ninjs 2.2 serialization.
+//!
+//! Only fields defined by ninjs 2.2 are emitted: its root schema sets
+//! `unevaluatedProperties: false`, so a record with anything else would be rejected by
+//! consumers that validate. Our extra structure (credit roles, dateline place, topic ids) is
+//! expressed with standard fields: `people[].rel`, `places[].rel`, `subjects[].literal`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{PlaceKind, Story};
+
+/// The `$id` of the schema every record conforms to.
+pub const NINJS_SCHEMA_ID: &str = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#";
+/// The ninjs version, for Kafka headers.
+pub const NINJS_VERSION: &str = "2.2";
+/// The content type of a record value.
+pub const NINJS_CONTENT_TYPE: &str = "application/ninjs+json";
+
+/// The `creator` we put on metadata we assigned, so consumers can tell it from the publisher's.
+const CREATOR: &str = "wirefeed";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NinjsHeadline {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NinjsBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contenttype: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charcount: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wordcount: Option<u64>,
+    pub value: String,
+}
+
+/// A subject, place, organisation or person: ninjs gives them the same core fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct NinjsEntity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub literal: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct NinjsSubject {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub literal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NinjsGenre {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub literal: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NinjsAltId {
+    pub role: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NinjsInfoSource {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub literal: Option<String>,
+}
+
+/// A ninjs 2.2 news object, restricted to the fields wirefeed fills.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ninjs {
+    pub uri: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub representationtype: String,
+    pub version: String,
+    pub versioncreated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firstcreated: Option<String>,
+    pub pubstatus: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    pub headlines: Vec<NinjsHeadline>,
+    pub bodies: Vec<NinjsBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub located: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ednote: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub genres: Vec<NinjsGenre>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub subjects: Vec<NinjsSubject>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub places: Vec<NinjsEntity>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub organisations: Vec<NinjsEntity>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub people: Vec<NinjsEntity>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub infosources: Vec<NinjsInfoSource>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub altids: Vec<NinjsAltId>,
+}
+
+fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Story {
+    /// The story as a ninjs 2.2 record.
+    pub fn to_ninjs(&self) -> Ninjs {
+        let body = self.body_text();
+        let mut subjects = Vec::new();
+        // One literal subject per topic (what consumers route on), then the IPTC concepts,
+        // each once with the highest relevance of the topics that map to it.
+        let mut iptc: BTreeMap<String, NinjsSubject> = BTreeMap::new();
+        for s in &self.subjects {
+            subjects.push(NinjsSubject {
+                name: Some(s.label.clone()),
+                uri: Some(format!("urn:wirefeed:topic:{}", s.id)),
+                literal: Some(s.id.clone()),
+                creator: Some(CREATOR.into()),
+                relevance: Some(s.relevance.min(100)),
+                confidence: Some(s.confidence.min(100)),
+                rel: None,
+            });
+            for c in &s.iptc {
+                let e = iptc.entry(c.qcode.clone()).or_insert_with(|| NinjsSubject {
+                    name: Some(c.name.clone()),
+                    uri: Some(c.uri()),
+                    literal: Some(c.qcode.clone()),
+                    creator: Some(CREATOR.into()),
+                    relevance: Some(0),
+                    confidence: Some(0),
+                    rel: None,
+                });
+                e.relevance = e.relevance.max(Some(s.relevance.min(100)));
+                e.confidence = e.confidence.max(Some(s.confidence.min(100)));
+            }
+        }
+        subjects.extend(iptc.into_values());
+
+        let places = self
+            .places
+            .iter()
+            .map(|p| NinjsEntity {
+                name: Some(p.name.clone()),
+                rel: Some(p.rel.clone()),
+                uri: match (p.kind, &p.country_code) {
+                    (PlaceKind::Country, Some(cc)) => Some(format!("iso3166-1:{cc}")),
+                    _ => None,
+                },
+                literal: p.country_code.clone(),
+            })
+            .collect();
+        let entity = |e: &crate::Entity| NinjsEntity {
+            name: Some(e.name.clone()),
+            rel: Some(e.rel.clone()),
+            ..Default::default()
+        };
+
+        let mut altids = Vec::new();
+        if let Some(g) = &self.guid {
+            altids.push(NinjsAltId {
+                role: "guid".into(),
+                value: g.clone(),
+            });
+        }
+        if let Some(l) = &self.link {
+            altids.push(NinjsAltId {
+                role: "link".into(),
+                value: l.clone(),
+            });
+        }
+
+        Ninjs {
+            uri: self.uri.clone(),
+            kind: "text".into(),
+            representationtype: "full".into(),
+            version: self.version.to_string(),
+            versioncreated: rfc3339(&self.versioncreated),
+            firstcreated: self.firstcreated.as_ref().map(rfc3339),
+            pubstatus: match self.pubstatus {
+                crate::PubStatus::Usable => "usable",
+                crate::PubStatus::Withheld => "withheld",
+                crate::PubStatus::Canceled => "canceled",
+            }
+            .into(),
+            language: self.language.clone(),
+            headlines: vec![NinjsHeadline {
+                role: Some("main".into()),
+                value: self.headline.clone(),
+            }],
+            bodies: vec![NinjsBody {
+                role: Some("main".into()),
+                contenttype: Some("text/plain".into()),
+                charcount: Some(body.chars().count() as u64),
+                wordcount: Some(body.split_whitespace().count() as u64),
+                value: body,
+            }],
+            located: self.dateline.as_ref().map(|d| d.city.clone()),
+            by: self.by.clone(),
+            ednote: self.ednote.clone(),
+            genres: self
+                .genres
+                .iter()
+                .map(|g| NinjsGenre {
+                    name: Some(g.clone()),
+                    literal: Some(g.to_lowercase()),
+                })
+                .collect(),
+            subjects,
+            places,
+            organisations: self.organisations.iter().map(entity).collect(),
+            people: self.people.iter().map(entity).collect(),
+            infosources: vec![NinjsInfoSource {
+                name: Some(self.source.to_string()),
+                role: Some("source".into()),
+                literal: Some(self.format.as_str().into()),
+            }],
+            altids,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::*;
+    use chrono::Utc;
+
+    fn sample() -> Story {
+        Story {
+            uri: "urn:wirefeed:story:abc".into(),
+            version: 2,
+            source: "samples".into(),
+            format: ItemFormat::WireText,
+            headline: "Russia asks for talks".into(),
+            paragraphs: vec![
+                "MOSCOW, March 25 (Reuters) - Russia asked.".into(),
+                "More.".into(),
+            ],
+            link: Some("https://example.com/a".into()),
+            guid: Some("abc".into()),
+            dateline: Some(Dateline {
+                city: "Moscow".into(),
+                country: None,
+                agency: Some("Reuters".into()),
+                date: None,
+            }),
+            credits: vec![],
+            by: Some("Reporting by A B; Editing by C D".into()),
+            language: Some("en".into()),
+            firstcreated: Some(Utc::now()),
+            versioncreated: Utc::now(),
+            fetched_at: Utc::now(),
+            pubstatus: PubStatus::Usable,
+            genres: vec!["Analysis".into()],
+            ednote: Some("Adds comment".into()),
+            fingerprint: 1,
+            subjects: vec![Subject {
+                id: "missile-defense".into(),
+                label: "Missile defense".into(),
+                iptc: vec![IptcConcept {
+                    qcode: "medtop:20000602".into(),
+                    name: "military weaponry and equipment".into(),
+                }],
+                relevance: 90,
+                confidence: 80,
+            }],
+            places: vec![Place {
+                name: "Russia".into(),
+                kind: PlaceKind::Country,
+                country_code: Some("RU".into()),
+                rel: "mentioned".into(),
+            }],
+            organisations: vec![Entity {
+                name: "NATO".into(),
+                rel: "mentioned".into(),
+            }],
+            people: vec![Entity {
+                name: "A B".into(),
+                rel: "reporter".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn record_validates_against_ninjs_2_2() {
+        let validator = ninjs_validator();
+        let value = serde_json::to_value(sample().to_ninjs()).unwrap();
+        let errors = validate_ninjs(&validator, &value);
+        assert!(errors.is_empty(), "{errors:?}\n{value:#}");
+        assert_eq!(
+            value["subjects"][1]["uri"],
+            "http://cv.iptc.org/newscodes/mediatopic/20000602"
+        );
+        assert_eq!(value["version"], "2");
+        // An unknown field must be rejected, or the check above proves nothing.
+        let mut bad = value.clone();
+        bad["wirefeed_extra"] = serde_json::json!(1);
+        assert!(!validator.is_valid(&bad));
+    }
+}
