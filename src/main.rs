@@ -1,1 +1,82 @@
-fn main() {}
+//! The `wirefeed` binary: reads flags and the config file, sets up logging and signals, and
+//! hands a [`config::Config`] to [`pipeline::run`]. Nothing else happens here.
+
+mod cli;
+mod config;
+mod pipeline;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    cli::init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wirefeed: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("wirefeed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
+    match cli.command {
+        cli::Command::Run(args) => {
+            let once = args.once;
+            let config = args.into_config()?;
+            config.validate()?;
+            let shutdown = CancellationToken::new();
+            let deadline = config.pipeline.shutdown_timeout;
+            tokio::spawn(watch_signals(shutdown.clone(), deadline));
+            let summary = pipeline::run(config, shutdown, once).await?;
+            tracing::info!(
+                published = summary.published,
+                duplicates = summary.duplicates,
+                dead_letters = summary.dead_letters,
+                "pipeline stopped"
+            );
+            if once {
+                println!(
+                    "wirefeed: published {} stories, dropped {} duplicates, {} dead letters",
+                    summary.published, summary.duplicates, summary.dead_letters
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// First SIGINT/SIGTERM: graceful shutdown, bounded by `deadline`. Second: exit at once.
+async fn watch_signals(shutdown: CancellationToken, deadline: std::time::Duration) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+    tracing::info!("shutting down: stopping sources, draining in-flight stories");
+    shutdown.cancel();
+    tokio::select! {
+        _ = term.recv() => tracing::warn!("second signal: exiting now"),
+        _ = int.recv() => tracing::warn!("second signal: exiting now"),
+        _ = tokio::time::sleep(deadline) => tracing::error!(?deadline, "shutdown deadline passed: exiting"),
+    }
+    std::process::exit(1);
+}

@@ -1,1 +1,194 @@
+//! Topic tagging and entity extraction: the enrich stage of the wirefeed pipeline.
+//!
+//! Given a [`wirefeed_model::Story`] that the normalizer has already cleaned (headline,
+//! paragraphs, dateline, credits), [`Enricher::enrich`] fills its `subjects` (our topics,
+//! each carrying IPTC Media Topic concepts), `places`, `organisations` and `people`.
+//!
+//! Read these first:
+//! - [`Taxonomy`]: the topic rules, from `config/taxonomy.toml` (format documented at the
+//!   top of that file; the shipped copy is [`DEFAULT_TAXONOMY`]).
+//! - [`Enricher`]: compiles the taxonomy and the [`Gazetteer`] into one Aho-Corasick
+//!   automaton once, then enriches stories without allocating per-phrase state.
+//! - [`EnrichError`]: configuration errors, which name the file, line and topic.
+//!
+//! What it is not: not a statistical classifier or a named-entity recogniser. Everything is
+//! rule- and list-driven so that an editor can read why a story got a topic, and a wrong tag
+//! is fixed by editing a data file. It does no I/O except [`Taxonomy::load`], and it never
+//! fails on story text.
+//!
+//! Layout: `taxonomy` (topic file parsing and validation), `gazetteer` (places and
+//! organisations), `matcher` (the automaton, spelling variants, word boundaries), `topics`
+//! (scoring), `entities` (places, organisations, people).
 
+mod entities;
+mod error;
+mod gazetteer;
+mod matcher;
+mod taxonomy;
+mod topics;
+
+#[cfg(test)]
+mod tests;
+
+use wirefeed_model::Story;
+
+pub use error::EnrichError;
+pub use gazetteer::Gazetteer;
+pub use taxonomy::Taxonomy;
+
+use entities::PeopleFinder;
+use matcher::{Matcher, MatcherBuilder, Style};
+use topics::{CompiledTopic, ScoredHit};
+
+/// The shipped taxonomy, so the binary works without the file present.
+pub const DEFAULT_TAXONOMY: &str = include_str!("../../../config/taxonomy.toml");
+
+/// The shipped gazetteer of countries, cities, regions and organisations.
+pub const DEFAULT_GAZETTEER: &str = include_str!("../../../config/gazetteer.toml");
+
+/// Position weights: a phrase in the headline says more about the story than one in the
+/// tenth paragraph.
+const HEADLINE_WEIGHT: f64 = 3.0;
+const LEAD_WEIGHT: f64 = 2.0;
+const BODY_WEIGHT: f64 = 1.0;
+
+/// What a phrase in the automaton stands for. One phrase can stand for several things
+/// ("Pentagon" is an organisation and a metonym for the United States).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Target {
+    Include {
+        topic: usize,
+        weight: f64,
+    },
+    Context(usize),
+    Exclude(usize),
+    /// A country's name, alias, demonym or metonym: index into `Gazetteer::countries`.
+    Country(usize),
+    /// A capital or city: index into `Gazetteer::cities`.
+    City(usize),
+    Region(usize),
+    Organisation(usize),
+}
+
+/// A compiled taxonomy and gazetteer. Build once at startup, share (it is `Sync`), and call
+/// [`Enricher::enrich`] per story.
+pub struct Enricher {
+    topics: Vec<CompiledTopic>,
+    gazetteer: Gazetteer,
+    matcher: Matcher<Target>,
+    people: PeopleFinder,
+}
+
+impl Enricher {
+    /// Compiles `taxonomy` with the built-in gazetteer ([`DEFAULT_GAZETTEER`]).
+    pub fn new(taxonomy: Taxonomy) -> Result<Enricher, EnrichError> {
+        let gazetteer = Gazetteer::from_toml_str(DEFAULT_GAZETTEER, "built-in gazetteer.toml")?;
+        Enricher::with_gazetteer(taxonomy, gazetteer)
+    }
+
+    /// Compiles `taxonomy` with a gazetteer of your own.
+    pub fn with_gazetteer(
+        taxonomy: Taxonomy,
+        gazetteer: Gazetteer,
+    ) -> Result<Enricher, EnrichError> {
+        let mut b = MatcherBuilder::new();
+        for (i, t) in taxonomy.topics.iter().enumerate() {
+            for p in &t.include {
+                b.add(
+                    &p.phrase,
+                    Target::Include {
+                        topic: i,
+                        weight: p.weight,
+                    },
+                    Style::Phrase,
+                );
+            }
+            for p in &t.context {
+                b.add(p, Target::Context(i), Style::Phrase);
+            }
+            for p in &t.exclude {
+                b.add(p, Target::Exclude(i), Style::Phrase);
+            }
+        }
+        for (i, c) in gazetteer.countries.iter().enumerate() {
+            for n in std::iter::once(&c.name)
+                .chain(&c.aliases)
+                .chain(&c.metonyms)
+            {
+                b.add(n, Target::Country(i), Style::Name);
+            }
+        }
+        for (j, city) in gazetteer.cities.iter().enumerate() {
+            b.add(&city.name, Target::City(j), Style::Name);
+        }
+        for (k, r) in gazetteer.regions.iter().enumerate() {
+            for n in std::iter::once(r.name.get_ref()).chain(&r.aliases) {
+                b.add(n, Target::Region(k), Style::Name);
+            }
+        }
+        for (k, o) in gazetteer.organisations.iter().enumerate() {
+            for n in std::iter::once(o.name.get_ref()).chain(&o.aliases) {
+                b.add(n, Target::Organisation(k), Style::Name);
+            }
+        }
+        let matcher = b.build()?;
+        let topics = taxonomy
+            .topics
+            .iter()
+            .map(|t| CompiledTopic::new(t.clone(), &taxonomy.topics))
+            .collect();
+        let people = PeopleFinder::new(&gazetteer);
+        Ok(Enricher {
+            topics,
+            gazetteer,
+            matcher,
+            people,
+        })
+    }
+
+    /// Fills `subjects`, `places`, `organisations` and `people`, replacing what was there so
+    /// enriching twice gives the same result. Never fails: text we cannot make sense of
+    /// simply yields fewer tags.
+    pub fn enrich(&self, story: &mut Story) {
+        let mut texts: Vec<(&str, f64)> = vec![(story.headline.as_str(), HEADLINE_WEIGHT)];
+        for (i, p) in story.paragraphs.iter().enumerate() {
+            texts.push((p, if i == 0 { LEAD_WEIGHT } else { BODY_WEIGHT }));
+        }
+        let mut hits = Vec::new();
+        for (text, position_weight) in &texts {
+            for h in self.matcher.find(text) {
+                hits.push(ScoredHit {
+                    text: text[h.range].to_lowercase(),
+                    position_weight: *position_weight,
+                    targets: h.targets,
+                });
+            }
+        }
+        let targets: Vec<&Target> = hits
+            .iter()
+            .flat_map(|h| h.targets.iter().copied())
+            .collect();
+        let subjects = topics::subjects(&self.topics, &hits);
+        let places = entities::places(&self.gazetteer, story, &targets);
+        let organisations = entities::organisations(&self.gazetteer, &targets);
+        let plain: Vec<&str> = texts.iter().map(|(t, _)| *t).collect();
+        let people = entities::people(&self.people, story, &plain);
+        tracing::debug!(
+            story = %story.uri,
+            subjects = subjects.len(),
+            places = places.len(),
+            organisations = organisations.len(),
+            people = people.len(),
+            "enriched"
+        );
+        story.subjects = subjects;
+        story.places = places;
+        story.organisations = organisations;
+        story.people = people;
+    }
+
+    /// The topic ids this enricher can assign, in taxonomy order.
+    pub fn topic_ids(&self) -> Vec<String> {
+        self.topics.iter().map(|t| t.topic.id.clone()).collect()
+    }
+}

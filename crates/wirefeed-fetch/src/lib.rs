@@ -1,1 +1,36 @@
+//! The fetch stage: turns sources into [`RawItem`]s.
+//!
+//! Two kinds of source: [`HttpSource`] polls a feed URL on an interval ([`run_http`]), and
+//! [`DirSource`] watches a directory for dropped files ([`run_dir`]). Both hand every document
+//! to [`parse_document`], which picks the format and yields one [`RawItem`] per entry, and both
+//! send only entries that are new or changed since the last poll, so the normalizer sees each
+//! version once per run.
+//!
+//! Not for: cleaning text or deciding what is a duplicate story (normalize does), or remembering
+//! across restarts what was published (the dedup store does, after the sink acknowledges).
+//!
+//! Contract with the next stage: a document that cannot be read or parsed becomes one
+//! [`Flow::Dead`] carrying the raw bytes; the source itself keeps polling.
 
+mod dir;
+mod document;
+mod http;
+mod seen;
+
+use std::time::Duration;
+
+use wirefeed_model::{Flow, RawItem};
+
+pub use dir::{run_dir, DirSource};
+pub use document::{parse_document, parse_wire_text, DocumentKind, FetchError};
+pub use http::{build_client, run_http, HttpSource};
+
+/// The channel a source sends on. Bounded: a slow pipeline blocks polling instead of growing
+/// memory.
+pub type ItemSender = tokio::sync::mpsc::Sender<Flow<RawItem>>;
+
+/// Default cap on one document, compressed or not: large enough for any real feed page.
+pub const DEFAULT_MAX_BYTES: usize = 20 * 1024 * 1024;
+
+/// Default time between polls of one source.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(300);

@@ -1,1 +1,38 @@
+//! Turns one raw feed or wire item into one clean story version.
+//!
+//! This crate is the normalize stage of the wirefeed pipeline. It takes a
+//! [`wirefeed_model::RawItem`] as the fetch stage produced it (HTML or hard-wrapped wire text,
+//! scraper debris, agency headline prefixes, a credits trailer) and returns a
+//! [`wirefeed_model::Story`] with:
+//! - clean text: a headline and one-line paragraphs, HTML converted with a real parser,
+//!   debris and the `(Reporting by …)` trailer removed;
+//! - wire metadata: the parsed dateline (kept in the first paragraph, as wire copy does),
+//!   credits and `by`, genres and pubstatus from headline prefixes, an advisory `ednote`;
+//! - identity: a stable `uri`, a `version`, and a body `fingerprint` for exact-duplicate
+//!   suppression.
+//!
+//! It is **not** for: fetching or parsing feeds (the fetch stage), topic, place and entity
+//! tagging (the enrich stage fills `subjects`, `places`, `organisations`, `people`), or
+//! publishing. It does no network I/O; the only file it touches is the [`DedupStore`] log.
+//!
+//! Read first: [`Normalizer`] (with its [`NormalizeConfig`] and [`NormalizeError`]) and
+//! [`DedupStore`]. The rules live in one module per concern: `html` (markup to paragraphs),
+//! `text` (paragraphs, line joining, debris), `headline` (agency prefixes), `dateline`,
+//! `credits` (trailer), `identity` (uri, canonical link, fingerprint, language).
 
+mod config;
+mod credits;
+mod dateline;
+mod dedup;
+mod error;
+mod headline;
+mod html;
+mod identity;
+mod normalizer;
+mod text;
+
+pub use config::NormalizeConfig;
+pub use dedup::DedupStore;
+pub use error::NormalizeError;
+pub use identity::canonical_link;
+pub use normalizer::Normalizer;

@@ -1,0 +1,248 @@
+//! Places, organisations and people: from gazetteer hits, the dateline, the credits, and
+//! title-plus-name patterns ("Defence Minister Sergei Shoigu", "adviser, Yuri Ushakov").
+
+use std::collections::HashSet;
+
+use regex::Regex;
+use wirefeed_model::{Entity, Place, PlaceKind, Story};
+
+use crate::gazetteer::Gazetteer;
+use crate::Target;
+
+/// The `rel` of anything we found in the text rather than in the metadata.
+const MENTIONED: &str = "mentioned";
+
+/// Builds `story.places`: the dateline city first, then places in order of first mention.
+pub(crate) fn places(gaz: &Gazetteer, story: &Story, hits: &[&Target]) -> Vec<Place> {
+    let mut out: Vec<Place> = Vec::new();
+    let mut push = |p: Place| {
+        if !out.iter().any(|q| q.kind == p.kind && q.name == p.name) {
+            out.push(p);
+        }
+    };
+    if let Some(d) = &story.dateline {
+        let city = gaz.city(&d.city);
+        let code = city
+            .map(|c| gaz.countries[c.country].code.get_ref().clone())
+            .or_else(|| {
+                let country = gaz.country(d.country.as_deref()?)?;
+                Some(country.code.get_ref().clone())
+            });
+        push(Place {
+            name: city.map_or_else(|| d.city.clone(), |c| c.name.clone()),
+            kind: PlaceKind::City,
+            country_code: code,
+            rel: "dateline".into(),
+        });
+    }
+    let country = |i: usize| {
+        let c = &gaz.countries[i];
+        Place {
+            name: c.name.clone(),
+            kind: PlaceKind::Country,
+            country_code: Some(c.code.get_ref().clone()),
+            rel: MENTIONED.into(),
+        }
+    };
+    for t in hits {
+        match **t {
+            // A capital in running text is nearly always the government acting ("Moscow
+            // wanted talks"), so it stands for the country, like a metonym.
+            Target::Country(i) => push(country(i)),
+            Target::City(j) => {
+                let city = &gaz.cities[j];
+                let capital = gaz.countries[city.country].capital.as_ref() == Some(&city.name);
+                if !capital {
+                    push(Place {
+                        name: city.name.clone(),
+                        kind: PlaceKind::City,
+                        country_code: Some(gaz.countries[city.country].code.get_ref().clone()),
+                        rel: MENTIONED.into(),
+                    });
+                }
+                push(country(city.country));
+            }
+            Target::Region(k) => push(Place {
+                name: gaz.regions[k].name.get_ref().clone(),
+                kind: PlaceKind::Region,
+                country_code: None,
+                rel: MENTIONED.into(),
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Builds `story.organisations` in order of first mention.
+pub(crate) fn organisations(gaz: &Gazetteer, hits: &[&Target]) -> Vec<Entity> {
+    let mut out: Vec<Entity> = Vec::new();
+    for t in hits {
+        if let Target::Organisation(i) = **t {
+            let name = gaz.organisations[i].name.get_ref();
+            if !out.iter().any(|e| &e.name == name) {
+                out.push(Entity {
+                    name: name.clone(),
+                    rel: MENTIONED.into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Titles that introduce a person's name. Capitalised forms are titles proper ("Defence
+/// Minister Sergei Shoigu"); lower-case ones are appositions ("his counterpart Chuck Hagel").
+const TITLES: &str = r"(?:(?:Deputy|Vice|Prime|Foreign|Defen[cs]e|Finance|Interior|Economy|Energy|Trade|Justice|Health|Foreign\s+Affairs)\s+)?(?:President|Minister|Chancellor|Premier)
+|(?:(?:Under|Assistant|Deputy)\s+)?Secretary(?:\s+of\s+(?:State|Defen[cs]e|the\s+Treasury|Homeland\s+Security|\p{Lu}\p{Ll}+))?(?:-General)?
+|(?:Defen[cs]e|Foreign|Treasury|Energy|Commerce|Health|Interior|Home)\s+Secretary
+|Senator|Sen\.|Rep\.|Representative|Governor|Gov\.|Mayor|General|Gen\.|Admiral|Adm\.|Colonel|Col\.
+|Ambassador|King|Queen|Prince|Princess|Pope|Chairman|Chairwoman|Chief\s+Executive|Spokesman|Spokeswoman|Judge|Leader|Director
+|counterpart|adviser|advisor|aide|spokesman|spokeswoman|spokesperson|envoy|ambassador|minister|leader|chief|chairman|director|president|secretary|premier|chancellor|governor|senator";
+
+/// One name token: "Sergei", "MacSwan", "Jean-Claude".
+const TOKEN: &str = r"\p{Lu}\p{Ll}+(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?";
+
+/// Capitalised words that follow a title but are not names.
+const NOT_NAMES: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "the",
+    "a",
+    "an",
+    "he",
+    "she",
+    "they",
+    "it",
+    "this",
+    "that",
+    "on",
+    "in",
+    "at",
+    "for",
+    "and",
+    "but",
+    "of",
+    "said",
+    "says",
+    "told",
+    "department",
+    "ministry",
+    "office",
+    "council",
+    "house",
+    "party",
+    "committee",
+    "agency",
+    "government",
+    "administration",
+    "assembly",
+    "staff",
+    "co",
+    "corp",
+    "inc",
+    "ltd",
+    "motors",
+    "electric",
+    "group",
+    "bank",
+    "court",
+    "state",
+    "states",
+    "reuters",
+];
+
+/// Finds people mentioned with a title, and resolves later surname-only mentions.
+pub(crate) struct PeopleFinder {
+    re: Regex,
+    stop: HashSet<String>,
+}
+
+impl PeopleFinder {
+    pub fn new(gaz: &Gazetteer) -> Self {
+        let titles = TITLES.replace('\n', "");
+        let pattern =
+            format!(r"\b(?:{titles}),?\s+(?P<name>{TOKEN}(?:\s+(?:\p{{Lu}}\.\s+)?{TOKEN}){{0,3}})");
+        let mut stop: HashSet<String> = NOT_NAMES.iter().map(|s| s.to_string()).collect();
+        stop.extend(gaz.single_words());
+        PeopleFinder {
+            // The pattern is a constant, so a failure is a programming error caught by every test.
+            re: Regex::new(&pattern).expect("people pattern compiles"),
+            stop,
+        }
+    }
+
+    /// Full names of the people mentioned in `texts`, in order, deduplicated. A one-word
+    /// mention ("Minister Shoigu") is kept only as the full name it abbreviates.
+    pub fn find(&self, texts: &[&str]) -> Vec<String> {
+        let mut candidates = Vec::new();
+        for text in texts {
+            for caps in self.re.captures_iter(text) {
+                let words: Vec<&str> = caps["name"]
+                    .split_whitespace()
+                    .take_while(|w| !self.stop.contains(&w.to_lowercase()))
+                    .collect();
+                if !words.is_empty() {
+                    candidates.push(words.join(" "));
+                }
+            }
+        }
+        let full: Vec<&String> = candidates.iter().filter(|n| n.contains(' ')).collect();
+        let mut out: Vec<String> = Vec::new();
+        for name in &candidates {
+            let resolved = if name.contains(' ') {
+                Some(name.clone())
+            } else {
+                full.iter()
+                    .find(|f| f.rsplit(' ').next() == Some(name.as_str()))
+                    .map(|f| (*f).clone())
+            };
+            if let Some(n) = resolved {
+                if !out.contains(&n) {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Builds `story.people`: credited staff first (with their role), then people mentioned.
+pub(crate) fn people(finder: &PeopleFinder, story: &Story, texts: &[&str]) -> Vec<Entity> {
+    let mut out: Vec<Entity> = Vec::new();
+    for c in &story.credits {
+        let e = Entity {
+            name: c.name.clone(),
+            rel: c.role.rel().into(),
+        };
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    for name in finder.find(texts) {
+        if !out.iter().any(|e| e.name == name) {
+            out.push(Entity {
+                name,
+                rel: MENTIONED.into(),
+            });
+        }
+    }
+    out
+}

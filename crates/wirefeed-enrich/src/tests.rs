@@ -1,0 +1,380 @@
+//! Behaviour tests for the whole enricher: the seed story, topic cases (including the hard
+//! negatives), entities, and configuration errors.
+
+use std::sync::OnceLock;
+
+use chrono::Utc;
+use wirefeed_model::{Credit, CreditRole, Dateline, ItemFormat, PlaceKind, PubStatus, Story};
+
+use crate::{Enricher, Taxonomy, DEFAULT_TAXONOMY};
+
+/// A story modelled on the seed (same actors, places and vocabulary, our own wording), cleaned
+/// as the normalizer leaves it. The seed itself lives in ../shared and is checked end to end by
+/// the repository's `tests/seed.rs`; it is not copied here.
+const SEED_HEADLINE: &str = "Russia asks for regular U.S. missile defense consultations";
+const SEED_PARAGRAPHS: &[&str] = &[
+    "MOSCOW, March 25 (Reuters) - Russia wants Washington to meet regularly to discuss missile defence in Europe, a sign that changed U.S. missile shield plans could ease a long dispute.",
+    "Moscow softened its first reaction to the U.S. decision to add interceptors in Alaska and drop an interceptor once planned for central Europe.",
+    "The former Cold War rivals have argued for years over the anti-missile shield that Washington is building in Europe together with NATO members.",
+    "Russian Defence Minister Sergei Shoigu told his U.S. counterpart Chuck Hagel on Monday that Moscow wanted regular talks with Washington on the subject.",
+    "Deputy ministers could hold the consultations, possibly with U.S. Under Secretary of Defence James Miller. Shoigu also suggested to Hagel a meeting of Russian and NATO defence ministers in Moscow in May.",
+    "Washington says the system is aimed only at threats from states such as Iran.",
+    "Moscow says the shield could one day let the West shoot down Russian intercontinental ballistic missiles and weaken its nuclear deterrent.",
+    "Relations between Russia and the United States, both permanent members of the U.N. Security Council, have cooled over human rights, security and the war in Syria.",
+    "The Pentagon said the change in U.S. air defences was needed to protect against North Korea, and presidential adviser, Yuri Ushakov, said an aide of President Barack Obama would visit Moscow for talks.",
+];
+
+fn enricher() -> &'static Enricher {
+    static E: OnceLock<Enricher> = OnceLock::new();
+    E.get_or_init(|| {
+        let t = Taxonomy::from_toml_str(DEFAULT_TAXONOMY, "taxonomy.toml").unwrap();
+        Enricher::new(t).unwrap()
+    })
+}
+
+fn story(headline: &str, paragraphs: &[&str]) -> Story {
+    Story {
+        uri: "urn:wirefeed:story:test".into(),
+        version: 1,
+        source: "test".into(),
+        format: ItemFormat::WireText,
+        headline: headline.into(),
+        paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+        link: None,
+        guid: None,
+        dateline: None,
+        credits: vec![],
+        by: None,
+        language: Some("en".into()),
+        firstcreated: None,
+        versioncreated: Utc::now(),
+        fetched_at: Utc::now(),
+        pubstatus: PubStatus::Usable,
+        genres: vec![],
+        ednote: None,
+        fingerprint: 0,
+        subjects: vec![],
+        places: vec![],
+        organisations: vec![],
+        people: vec![],
+    }
+}
+
+fn seed() -> Story {
+    let mut s = story(SEED_HEADLINE, SEED_PARAGRAPHS);
+    s.dateline = Some(Dateline {
+        city: "Moscow".into(),
+        country: None,
+        agency: Some("Reuters".into()),
+        date: None,
+    });
+    s.credits = vec![
+        Credit {
+            role: CreditRole::Reporting,
+            name: "Gabriela Baczynska".into(),
+            location: None,
+        },
+        Credit {
+            role: CreditRole::Editing,
+            name: "Angus MacSwan".into(),
+            location: None,
+        },
+    ];
+    s
+}
+
+fn topics_of(s: &Story) -> Vec<&str> {
+    s.subjects.iter().map(|t| t.id.as_str()).collect()
+}
+
+/// `text` is the headline, a blank line, then paragraphs separated by blank lines.
+/// `expected` lists topics that must fire; `!id` lists topics that must not.
+fn check(text: &str, expected: &[&str]) {
+    let mut parts = text.split("\n\n");
+    let headline = parts.next().unwrap_or_default();
+    let paragraphs: Vec<&str> = parts.collect();
+    let mut s = story(headline, &paragraphs);
+    enricher().enrich(&mut s);
+    let got = topics_of(&s);
+    for e in expected {
+        match e.strip_prefix('!') {
+            Some(not) => assert!(!got.contains(&not), "{not} fired for {text:?}: {got:?}"),
+            None => assert!(got.contains(e), "{e} missing for {text:?}: {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn seed_story_topics() {
+    let mut s = seed();
+    enricher().enrich(&mut s);
+    let got = topics_of(&s);
+    assert!(got.contains(&"missile-defense"), "{got:?}");
+    assert!(got.contains(&"diplomacy"), "{got:?}");
+    assert!(!got.contains(&"sports"), "{got:?}");
+    let qcodes: Vec<&str> = s
+        .subjects
+        .iter()
+        .flat_map(|t| t.iptc.iter().map(|c| c.qcode.as_str()))
+        .collect();
+    for q in ["medtop:20000602", "medtop:20000598", "medtop:20000639"] {
+        assert!(qcodes.contains(&q), "{q} missing: {qcodes:?}");
+    }
+    let md = s
+        .subjects
+        .iter()
+        .find(|t| t.id == "missile-defense")
+        .unwrap();
+    assert_eq!(md.iptc[0].name, "military weaponry and equipment");
+    assert!(md.relevance >= 90 && md.confidence >= 80, "{md:?}");
+    assert_eq!(s.subjects[0].id, "missile-defense", "most relevant first");
+}
+
+#[test]
+fn seed_story_entities() {
+    let mut s = seed();
+    enricher().enrich(&mut s);
+    let place = |name: &str| s.places.iter().find(|p| p.name == name);
+    let moscow = place("Moscow").expect("dateline city");
+    assert_eq!(
+        (
+            moscow.kind,
+            moscow.country_code.as_deref(),
+            moscow.rel.as_str()
+        ),
+        (PlaceKind::City, Some("RU"), "dateline")
+    );
+    assert_eq!(s.places[0].name, "Moscow", "dateline first");
+    let ru = place("Russia").expect("Russia");
+    assert_eq!(
+        (ru.kind, ru.country_code.as_deref(), ru.rel.as_str()),
+        (PlaceKind::Country, Some("RU"), "mentioned")
+    );
+    assert_eq!(
+        place("United States").and_then(|p| p.country_code.as_deref()),
+        Some("US")
+    );
+    assert!(place("Europe").is_some_and(|p| p.kind == PlaceKind::Region));
+    assert!(place("Iran").is_some() && place("North Korea").is_some() && place("Syria").is_some());
+    let mut names: Vec<_> = s.places.iter().map(|p| (&p.name, p.kind as u8)).collect();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        s.places.len(),
+        "no duplicate places: {:?}",
+        s.places
+    );
+
+    let orgs: Vec<&str> = s.organisations.iter().map(|o| o.name.as_str()).collect();
+    assert!(orgs.contains(&"NATO"), "{orgs:?}");
+    assert!(orgs.contains(&"U.N. Security Council"), "{orgs:?}");
+    assert!(orgs.contains(&"Pentagon"), "{orgs:?}");
+    assert!(
+        !orgs
+            .iter()
+            .any(|o| o.contains("RIA") || o.contains("Reuters")),
+        "{orgs:?}"
+    );
+
+    let people: Vec<(&str, &str)> = s
+        .people
+        .iter()
+        .map(|p| (p.name.as_str(), p.rel.as_str()))
+        .collect();
+    for want in [
+        ("Gabriela Baczynska", "reporter"),
+        ("Angus MacSwan", "editor"),
+        ("Sergei Shoigu", "mentioned"),
+        ("Chuck Hagel", "mentioned"),
+        ("James Miller", "mentioned"),
+        ("Yuri Ushakov", "mentioned"),
+        ("Barack Obama", "mentioned"),
+    ] {
+        assert!(people.contains(&want), "{want:?} missing: {people:?}");
+    }
+    // "Shoigu" and "Hagel" alone must not become extra people.
+    assert!(
+        !people.iter().any(|(n, _)| *n == "Shoigu" || *n == "Hagel"),
+        "{people:?}"
+    );
+    let mut unique: Vec<&str> = people.iter().map(|p| p.0).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), people.len(), "{people:?}");
+}
+
+#[test]
+fn enriching_twice_gives_the_same_result() {
+    let mut s = seed();
+    enricher().enrich(&mut s);
+    let once = s.clone();
+    enricher().enrich(&mut s);
+    assert_eq!(s, once);
+}
+
+#[test]
+fn topic_cases() {
+    check(
+        "New England Patriots win\n\nThe New England Patriots beat the Jets 24-10 as their quarterback threw two touchdowns.",
+        &["sports", "!missile-defense", "!military"],
+    );
+    check("Patriots win", &["!missile-defense"]);
+    check(
+        "North Korea fires a missile\n\nNorth Korea fired a missile into the sea on Tuesday in its latest missile test.",
+        &["!missile-defense"],
+    );
+    check(
+        "Missile test\n\nThe country carried out a missile test.",
+        &["!missile-defense"],
+    );
+    check(
+        "Jets edge Bills 17-14\n\nThe team's defense held in the fourth quarter and the coach praised the league's best defence.",
+        &["sports", "!military"],
+    );
+    check(
+        "Germany to buy Patriot batteries\n\nGermany will buy four more Patriot air defence systems to protect against missile attacks.",
+        &["missile-defense", "military"],
+    );
+    check(
+        "Israel's Iron Dome intercepts rockets\n\nThe Iron Dome system intercepted rockets fired from Gaza.",
+        &["missile-defense"],
+    );
+    check(
+        "Iran nuclear talks resume\n\nDiplomats said talks on Iran's uranium enrichment and its nuclear programme would resume, with the foreign minister attending.",
+        &["nuclear-weapons", "diplomacy"],
+    );
+    check(
+        "U.S., Russia sign arms control treaty\n\nThe New START treaty caps deployed nuclear warheads; arms control experts welcomed it.",
+        &["arms-control", "nuclear-weapons"],
+    );
+    check(
+        "EU imposes new sanctions on Moscow\n\nThe European Union imposed economic sanctions and an asset freeze on Russian banks.",
+        &["sanctions"],
+    );
+    check(
+        "Hackers hit hospital with ransomware\n\nA ransomware cyber attack crippled hospital computers.",
+        &["cyber-security"],
+    );
+    check(
+        "Magnitude 7.1 earthquake strikes Japan\n\nThe earthquake triggered a tsunami warning and the death toll rose.",
+        &["disaster-accident"],
+    );
+    check(
+        "Voters head to the polls in national election\n\nTurnout was high as voters cast their ballot for a new parliament.",
+        &["elections", "politics"],
+    );
+    check(
+        "Inflation slows as central bank holds interest rates\n\nThe economy grew and consumer prices rose less than expected.",
+        &["economy", "!energy"],
+    );
+    check(
+        "Oil prices jump as OPEC cuts output\n\nCrude oil rose after OPEC agreed to cut output by a million barrels per day.",
+        &["energy"],
+    );
+    check(
+        "NASA astronauts return from space station\n\nThe spacecraft landed after six months in orbit.",
+        &["space", "science"],
+    );
+    check(
+        "Suicide bomber kills 20\n\nA suicide bomber struck a market; Islamic State claimed the terror attack.",
+        &["terrorism"],
+    );
+    check(
+        "Rebels shell city as civil war rages\n\nShelling and airstrikes killed dozens as rebels pressed an offensive.",
+        &["armed-conflict"],
+    );
+    check(
+        "Trade war hits exports\n\nThe trade war between the two economies hurt exports and economic growth.",
+        &["economy", "!armed-conflict"],
+    );
+    check(
+        "Climate change talks stall\n\nGreenhouse gas emissions keep rising, scientists said, as global warming accelerates.",
+        &["environment"],
+    );
+    check(
+        "Man sentenced for murder\n\nA judge sentenced the man after he was convicted of murder; prosecutors had sought life.",
+        &["crime-law"],
+    );
+    check(
+        "Star Wars film tops box office\n\nThe new Star Wars movie led the box office as the actor thanked fans.",
+        &["arts-entertainment", "!armed-conflict"],
+    );
+    check(
+        "Vaccine rollout as outbreak spreads\n\nHealth officials said the virus outbreak had put hundreds of patients in hospital.",
+        &["health"],
+    );
+    check(
+        "Chipmaker unveils AI smartphone\n\nThe semiconductor firm's new smartphone runs artificial intelligence software.",
+        &["technology"],
+    );
+    check(
+        "Weather is fine today\n\nNothing happened.",
+        &["!politics", "!sports", "!military"],
+    );
+}
+
+#[test]
+fn places_need_capitals_and_exact_acronyms() {
+    let mut s = story(
+        "Tell us about the turkey recipe",
+        &["We roasted a turkey for us all in china bowls."],
+    );
+    enricher().enrich(&mut s);
+    assert!(s.places.is_empty(), "{:?}", s.places);
+    let mut s = story(
+        "US and UK leaders meet in Geneva",
+        &["Americans and Britons watched."],
+    );
+    enricher().enrich(&mut s);
+    let got: Vec<(&str, Option<&str>)> = s
+        .places
+        .iter()
+        .map(|p| (p.name.as_str(), p.country_code.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("United States", Some("US")),
+            ("United Kingdom", Some("GB")),
+            ("Geneva", Some("CH")),
+            ("Switzerland", Some("CH"))
+        ]
+    );
+}
+
+#[test]
+fn unknown_dateline_city_keeps_its_name_and_uses_the_country() {
+    let mut s = story(
+        "Storm hits town",
+        &["SPRINGFIELD, Illinois (Reuters) - A storm."],
+    );
+    s.dateline = Some(Dateline {
+        city: "Gotham".into(),
+        country: Some("United States".into()),
+        agency: None,
+        date: None,
+    });
+    enricher().enrich(&mut s);
+    assert_eq!(s.places[0].name, "Gotham");
+    assert_eq!(s.places[0].country_code.as_deref(), Some("US"));
+    assert_eq!(s.places[0].rel, "dateline");
+}
+
+#[test]
+fn people_patterns() {
+    let finder = &enricher().people;
+    let found = finder.find(&[
+        "Prime Minister David Cameron met Foreign Minister Sergei Lavrov on Tuesday.",
+        "Secretary of State John Kerry and General Motors Co said. Lavrov later left.",
+        "The spokesman, Dmitry Peskov, said Cameron would return.",
+    ]);
+    assert_eq!(
+        found,
+        [
+            "David Cameron",
+            "Sergei Lavrov",
+            "John Kerry",
+            "Dmitry Peskov"
+        ]
+    );
+}

@@ -1,0 +1,173 @@
+//! Topic scoring: turns phrase hits into [`Subject`]s.
+//!
+//! score(topic) = Σ over include-phrase hits of weight × position (headline 3, first
+//! paragraph 2, rest 1). A topic fires when score ≥ min_score, no exclude phrase occurs, and
+//! (if it has a context list) a context phrase occurs. A phrase "occurs" when it was matched
+//! itself or lies inside a longer matched phrase: "missile" is found inside "missile
+//! defence" even though leftmost-longest matching reported only the longer one.
+
+use wirefeed_model::{IptcConcept, Subject};
+
+use crate::matcher::{on_word_boundaries, variants};
+use crate::taxonomy::Topic;
+use crate::Target;
+
+/// A topic as compiled for scoring: the taxonomy entry plus the lower-cased forms of its
+/// context and exclude phrases for the "inside a longer match" test.
+pub(crate) struct CompiledTopic {
+    pub topic: Topic,
+    pub context_forms: Vec<String>,
+    pub exclude_forms: Vec<String>,
+    /// Index of the parent topic.
+    pub parent: Option<usize>,
+}
+
+impl CompiledTopic {
+    pub fn new(topic: Topic, all: &[Topic]) -> Self {
+        let forms = |list: &[String]| list.iter().flat_map(|p| variants(p)).collect();
+        CompiledTopic {
+            context_forms: forms(&topic.context),
+            exclude_forms: forms(&topic.exclude),
+            parent: topic
+                .parent
+                .as_ref()
+                .and_then(|p| all.iter().position(|t| &t.id == p)),
+            topic,
+        }
+    }
+}
+
+/// One hit as the scorer sees it: the lower-cased matched text, its position weight and
+/// what it stands for.
+pub(crate) struct ScoredHit<'a> {
+    pub text: String,
+    pub position_weight: f64,
+    pub targets: Vec<&'a Target>,
+}
+
+/// The subjects for a story's hits, most relevant first.
+pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<Subject> {
+    let n = topics.len();
+    let mut score = vec![0.0_f64; n];
+    let mut context = vec![false; n];
+    let mut excluded = vec![false; n];
+    for hit in hits {
+        for t in &hit.targets {
+            match **t {
+                Target::Include { topic, weight } => score[topic] += weight * hit.position_weight,
+                Target::Context(topic) => context[topic] = true,
+                Target::Exclude(topic) => excluded[topic] = true,
+                _ => {}
+            }
+        }
+    }
+    for (i, t) in topics.iter().enumerate() {
+        if score[i] == 0.0 {
+            continue;
+        }
+        let occurs = |forms: &[String]| {
+            hits.iter()
+                .any(|h| forms.iter().any(|f| contains_phrase(&h.text, f)))
+        };
+        context[i] = context[i] || t.topic.context.is_empty() || occurs(&t.context_forms);
+        excluded[i] = excluded[i] || occurs(&t.exclude_forms);
+    }
+
+    let mut fired: Vec<Option<(u8, u8)>> = vec![None; n];
+    for (i, t) in topics.iter().enumerate() {
+        let min = t.topic.min_score;
+        if score[i] >= min && context[i] && !excluded[i] {
+            fired[i] = Some((relevance(score[i], min), confidence(score[i], min)));
+            tracing::trace!(topic = %t.topic.id, score = score[i], "topic fired");
+        }
+    }
+    // A topic implies its ancestors, a little less relevant than itself, unless an ancestor
+    // is excluded by its own rules.
+    for i in 0..n {
+        let Some((rel, conf)) = fired[i] else {
+            continue;
+        };
+        let mut rel = rel;
+        let mut cur = topics[i].parent;
+        let mut steps = 0;
+        while let Some(p) = cur {
+            if excluded[p] || steps > n {
+                break;
+            }
+            rel = (f64::from(rel) * 0.75).round() as u8;
+            let entry = fired[p].get_or_insert((0, 0));
+            entry.0 = entry.0.max(rel);
+            entry.1 = entry.1.max(conf);
+            cur = topics[p].parent;
+            steps += 1;
+        }
+    }
+
+    let mut out: Vec<(f64, Subject)> = topics
+        .iter()
+        .zip(&fired)
+        .zip(&score)
+        .filter_map(|((t, f), score)| {
+            let (relevance, confidence) = (*f)?;
+            Some((
+                *score,
+                Subject {
+                    id: t.topic.id.clone(),
+                    label: t.topic.label.clone(),
+                    iptc: t
+                        .topic
+                        .iptc
+                        .iter()
+                        .map(|(qcode, name)| IptcConcept {
+                            qcode: qcode.clone(),
+                            name: name.clone(),
+                        })
+                        .collect(),
+                    relevance,
+                    confidence,
+                },
+            ))
+        })
+        .collect();
+    // Relevance saturates at 100, so ties are broken by the raw score, then by id so the
+    // order is deterministic.
+    out.sort_by(|(sa, a), (sb, b)| {
+        b.relevance
+            .cmp(&a.relevance)
+            .then_with(|| sb.total_cmp(sa))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out.into_iter().map(|(_, s)| s).collect()
+}
+
+/// 0–100: a third of the way at the threshold, full at three times it.
+fn relevance(score: f64, min: f64) -> u8 {
+    (100.0 * score / (3.0 * min)).round().clamp(1.0, 100.0) as u8
+}
+
+/// 50 at the threshold, approaching 99 as the margin over it grows.
+fn confidence(score: f64, min: f64) -> u8 {
+    let margin = ((score - min) / min).max(0.0);
+    (50.0 + 49.0 * margin / (1.0 + margin)).round() as u8
+}
+
+/// Whether `phrase` occurs in `text` (both lower case) on word boundaries.
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase)
+        .any(|(i, p)| on_word_boundaries(text, &(i..i + p.len())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_scale_sensibly() {
+        assert_eq!(relevance(3.0, 3.0), 33);
+        assert_eq!(relevance(30.0, 3.0), 100);
+        assert_eq!(confidence(3.0, 3.0), 50);
+        assert!(confidence(30.0, 3.0) > 90);
+        assert!(contains_phrase("anti-missile shield", "missile"));
+        assert!(!contains_phrase("missiles", "missile"));
+    }
+}

@@ -1,0 +1,207 @@
+//! Story identity: the stable `uri`, canonical links, the body fingerprint, the language tag.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Query parameters that only track the click, never select the page.
+fn is_tracking_param(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("utm_") || matches!(k.as_str(), "fbclid" | "gclid" | "dclid" | "msclkid")
+}
+
+/// The canonical form of a link: scheme and host lowercased, default port, fragment and
+/// tracking parameters (`utm_*`, `fbclid`, `gclid`, …) dropped, an empty path made `/`.
+/// Path and the remaining query are kept byte for byte (their case can matter). Text that is
+/// not an absolute `scheme://host` URL is returned trimmed and otherwise unchanged.
+pub fn canonical_link(link: &str) -> String {
+    let link = link.trim();
+    let Some((scheme, rest)) = link.split_once("://") else {
+        return link.to_string();
+    };
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return link.to_string();
+    }
+    let scheme = scheme.to_ascii_lowercase();
+    let rest = rest.split('#').next().unwrap_or("");
+    let (authority, path_query) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if authority.is_empty() {
+        return link.to_string();
+    }
+    // Lowercase the host but not any user info (`user@host`).
+    let (userinfo, hostport) = match authority.rfind('@') {
+        Some(i) => authority.split_at(i + 1),
+        None => ("", authority),
+    };
+    let mut host = hostport.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => Some(":80"),
+        "https" => Some(":443"),
+        _ => None,
+    };
+    if let Some(port) = default_port {
+        if let Some(h) = host.strip_suffix(port) {
+            host = h.to_string();
+        }
+    }
+    let (path, query) = match path_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_query, None),
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    let mut out = format!("{scheme}://{userinfo}{host}{path}");
+    if let Some(q) = query {
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .filter(|kv| !is_tracking_param(kv.split('=').next().unwrap_or(kv)))
+            .collect();
+        if !kept.is_empty() {
+            out.push('?');
+            out.push_str(&kept.join("&"));
+        }
+    }
+    out
+}
+
+/// `urn:wirefeed:story:<16 hex>` from the most stable key the item has: its guid, else its
+/// canonical link, else its clean headline. Guids and headlines are only unique within one
+/// publisher, so they are scoped by the source name; a canonical link is global.
+pub(crate) fn story_uri(
+    source: &str,
+    guid: Option<&str>,
+    link: Option<&str>,
+    headline: &str,
+) -> String {
+    let key = if let Some(g) = guid {
+        format!("guid\u{1f}{source}\u{1f}{g}")
+    } else if let Some(l) = link {
+        format!("link\u{1f}{l}")
+    } else {
+        format!("headline\u{1f}{source}\u{1f}{}", headline.to_lowercase())
+    };
+    format!("urn:wirefeed:story:{:016x}", xxh3_64(key.as_bytes()))
+}
+
+/// xxh3-64 of the body lowercased with all whitespace collapsed, so the same text with
+/// different wrapping, spacing or case hashes the same. The caller passes paragraphs already
+/// free of debris, advisory and trailer. A story with no body is fingerprinted by its
+/// headline, or every headline-only item would be a duplicate of every other.
+pub(crate) fn fingerprint(paragraphs: &[String], headline: &str) -> u64 {
+    let mut norm = String::new();
+    let text: Box<dyn Iterator<Item = &str>> = if paragraphs.is_empty() {
+        Box::new(std::iter::once(headline))
+    } else {
+        Box::new(paragraphs.iter().map(String::as_str))
+    };
+    for word in text.flat_map(str::split_whitespace) {
+        if !norm.is_empty() {
+            norm.push(' ');
+        }
+        norm.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    xxh3_64(norm.as_bytes())
+}
+
+/// The BCP 47 primary language subtag: `en-US` → `en`, `EN_gb` → `en`, `eng` → `en`.
+/// `None` when the tag is not a language (`*`, empty, digits).
+pub(crate) fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    if !(2..=3).contains(&primary.len()) || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    // ISO 639-2 codes feeds use where a two-letter code exists (BCP 47 prefers the shortest).
+    let short = match primary.as_str() {
+        "eng" => "en",
+        "fra" | "fre" => "fr",
+        "deu" | "ger" => "de",
+        "spa" => "es",
+        "rus" => "ru",
+        "ita" => "it",
+        "por" => "pt",
+        "ara" => "ar",
+        "zho" | "chi" => "zh",
+        "jpn" => "ja",
+        _ => return Some(primary),
+    };
+    Some(short.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: &str) {
+        assert_eq!(canonical_link(input), expected, "input: {input:?}");
+    }
+
+    #[test]
+    fn canonical_links() {
+        check("https://Example.COM/a/B?x=1", "https://example.com/a/B?x=1");
+        check("HTTPS://example.com/a#section", "https://example.com/a");
+        check(
+            "https://example.com/a?utm_source=rss&id=7&utm_medium=feed",
+            "https://example.com/a?id=7",
+        );
+        check("https://example.com/a?fbclid=abc", "https://example.com/a");
+        check(
+            "https://example.com/a?gclid=x&UTM_Campaign=y",
+            "https://example.com/a",
+        );
+        check("http://example.com:80/a", "http://example.com/a");
+        check("https://example.com:8443/a", "https://example.com:8443/a");
+        check("https://example.com", "https://example.com/");
+        check("https://example.com?id=1", "https://example.com/?id=1");
+        check("  https://example.com/a  ", "https://example.com/a");
+        check("not a url", "not a url");
+        check("/relative/path", "/relative/path");
+    }
+
+    #[test]
+    fn uri_keys() {
+        let by_guid = story_uri("s", Some("g1"), Some("https://x/"), "H");
+        assert_eq!(
+            by_guid,
+            story_uri("s", Some("g1"), Some("https://y/"), "Other")
+        );
+        assert_ne!(by_guid, story_uri("t", Some("g1"), None, "H"));
+        let by_link = story_uri("s", None, Some("https://x/"), "H");
+        assert_eq!(by_link, story_uri("t", None, Some("https://x/"), "Other"));
+        assert_eq!(
+            story_uri("s", None, None, "Head"),
+            story_uri("s", None, None, "HEAD")
+        );
+        assert!(by_guid.starts_with("urn:wirefeed:story:"));
+        assert_eq!(by_guid.len(), "urn:wirefeed:story:".len() + 16);
+    }
+
+    #[test]
+    fn fingerprint_ignores_wrapping_and_case() {
+        let a = fingerprint(&["One two".into(), "Three".into()], "h");
+        assert_eq!(a, fingerprint(&["one  two three".into()], "other"));
+        assert_ne!(a, fingerprint(&["One two".into()], "h"));
+        assert_ne!(fingerprint(&[], "a"), fingerprint(&[], "b"));
+    }
+
+    #[test]
+    fn languages() {
+        let cases = [
+            ("en", Some("en")),
+            ("en-US", Some("en")),
+            ("EN_gb", Some("en")),
+            ("eng", Some("en")),
+            ("haw", Some("haw")),
+            ("*", None),
+            ("", None),
+            ("english", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(primary_language(input).as_deref(), want, "input: {input:?}");
+        }
+    }
+}

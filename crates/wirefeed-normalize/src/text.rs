@@ -1,0 +1,213 @@
+//! Plain text to paragraphs: Unicode NFC, paragraph split on blank lines, hard-wrapped lines
+//! joined, whitespace collapsed, debris lines dropped.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Characters that carry nothing and only break matching: zero-width space, BOM, soft hyphen.
+/// (Zero-width joiners are kept: they matter in some scripts and in emoji.)
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00AD}') || (c.is_control() && !c.is_whitespace())
+}
+
+/// Collapses every run of Unicode whitespace (including no-break spaces) to one space, drops
+/// invisible characters, and trims.
+pub(crate) fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().filter(|&c| !is_invisible(c)));
+    }
+    // A word made only of invisible characters leaves a stray space.
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+/// NFC plus [`collapse_ws`]: the form every headline and paragraph is kept in.
+pub(crate) fn clean_line(s: &str) -> String {
+    collapse_ws(&s.nfc().collect::<String>())
+}
+
+/// Splits text into paragraphs on blank lines and joins the hard-wrapped lines inside each
+/// paragraph with one space. A line ending in a word-internal hyphen (`veto-` + `wielding`)
+/// is joined without a space, since wire copy breaks compounds only at their hyphen. Lines
+/// that are debris are dropped wherever they occur, without ending the paragraph.
+pub(crate) fn paragraphs(text: &str, debris: &Debris) -> Vec<String> {
+    // `\r\n` and a lone `\r` (old Mac files) both end a line.
+    let text: String = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .nfc()
+        .collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for raw in text.split('\n') {
+        let line = collapse_ws(raw);
+        if line.is_empty() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if debris.is_debris_line(&line) {
+            continue;
+        }
+        if !cur.is_empty() && !joins_tight(&cur, &line) {
+            cur.push(' ');
+        }
+        cur.push_str(&line);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether `next` continues a hyphenated word broken at the end of `prev`.
+fn joins_tight(prev: &str, next: &str) -> bool {
+    let mut tail = prev.chars().rev();
+    tail.next() == Some('-')
+        && tail.next().is_some_and(char::is_alphanumeric)
+        && next.chars().next().is_some_and(char::is_alphanumeric)
+}
+
+/// The comparison form of a character for debris matching: lowercase, with the typographic
+/// apostrophes a CMS substitutes equal to the ASCII one.
+fn fold_char(c: char) -> char {
+    match c {
+        '\u{2019}' | '\u{2018}' | '`' => '\'',
+        c => c.to_lowercase().next().unwrap_or(c),
+    }
+}
+
+fn fold(s: &str) -> Vec<char> {
+    collapse_ws(s).chars().map(fold_char).collect()
+}
+
+/// Strips `prefix` (already folded) from the start of `s`, comparing folded characters.
+fn strip_prefix_folded<'a>(s: &'a str, prefix: &[char]) -> Option<&'a str> {
+    let mut it = s.char_indices();
+    for &p in prefix {
+        let (_, c) = it.next()?;
+        if fold_char(c) != p {
+            return None;
+        }
+    }
+    Some(it.next().map_or("", |(i, _)| &s[i..]))
+}
+
+/// Trailing punctuation ignored when a whole line is compared with a debris entry.
+const TRAILING: &[char] = &['.', '!', ':', '…', '>', '›', '»', ' '];
+
+struct Entry {
+    folded: Vec<char>,
+    /// Whether a line that merely starts with the entry is debris too.
+    prefix: bool,
+}
+
+/// The configured debris list, folded once at startup.
+pub(crate) struct Debris {
+    entries: Vec<Entry>,
+}
+
+impl Debris {
+    pub(crate) fn new(list: &[String]) -> Debris {
+        let entries = list
+            .iter()
+            .map(|e| collapse_ws(e))
+            .filter(|e| !e.is_empty())
+            .map(|e| Entry {
+                prefix: e.ends_with(':') || e.split(' ').count() >= 3,
+                folded: fold(&e),
+            })
+            .collect();
+        Debris { entries }
+    }
+
+    /// Whether a (whitespace-collapsed) body line is debris.
+    pub(crate) fn is_debris_line(&self, line: &str) -> bool {
+        let folded = fold(line.trim_end_matches(TRAILING));
+        self.entries.iter().any(|e| {
+            let bare: &[char] = {
+                let mut end = e.folded.len();
+                while end > 0 && TRAILING.contains(&e.folded[end - 1]) {
+                    end -= 1;
+                }
+                &e.folded[..end]
+            };
+            folded == bare || (e.prefix && folded.starts_with(&e.folded))
+        })
+    }
+
+    /// Strips debris entries from the start of a headline, repeatedly, keeping the rest.
+    pub(crate) fn strip_prefixes<'a>(&self, mut s: &'a str) -> &'a str {
+        'again: loop {
+            for e in &self.entries {
+                if let Some(rest) = strip_prefix_folded(s, &e.folded) {
+                    let rest = rest.trim_start();
+                    if !rest.is_empty() {
+                        s = rest;
+                        continue 'again;
+                    }
+                }
+            }
+            return s;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NormalizeConfig;
+
+    fn check(input: &str, expected: &[&str]) {
+        let debris = Debris::new(&NormalizeConfig::default().debris);
+        assert_eq!(paragraphs(input, &debris), expected, "input: {input:?}");
+    }
+
+    #[test]
+    fn line_joining() {
+        check("a b\nc d", &["a b c d"]);
+        check("one\n\ntwo", &["one", "two"]);
+        check("one\r\n\r\ntwo\r\nthree", &["one", "two three"]);
+        check("  \u{a0}MOSCOW, March 25 -\n x", &["MOSCOW, March 25 - x"]);
+        check("one\n \t \n\n\ntwo", &["one", "two"]);
+        check("veto-\nwielding members", &["veto-wielding members"]);
+        check("the talks -\nand more", &["the talks - and more"]);
+        check("wide    spaced\ttext", &["wide spaced text"]);
+        check("zero\u{200B}width", &["zerowidth"]);
+        check("", &[]);
+        // NFC: e + combining acute becomes one character.
+        check("Cafe\u{301}", &["Caf\u{e9}"]);
+    }
+
+    #[test]
+    fn debris_lines() {
+        check("a\n\nAdvertisement\n\nb", &["a", "b"]);
+        check("a\nADVERTISEMENT\nb", &["a b"]);
+        check(
+            "Advertisement spending rose",
+            &["Advertisement spending rose"],
+        );
+        check("Click here to subscribe to our newsletter.\n\nx", &["x"]);
+        check("You\u{2019}re reading: Headline\n\nx", &["x"]);
+        check("Share this article\n\nx", &["x"]);
+        check("Share this", &["Share this"]);
+    }
+
+    #[test]
+    fn headline_prefix_strip() {
+        let debris = Debris::new(&NormalizeConfig::default().debris);
+        assert_eq!(
+            debris.strip_prefixes("You're reading: Headline"),
+            "Headline"
+        );
+        assert_eq!(debris.strip_prefixes("YOU’RE READING:Headline"), "Headline");
+        assert_eq!(debris.strip_prefixes("Headline"), "Headline");
+        assert_eq!(debris.strip_prefixes("You're reading:"), "You're reading:");
+    }
+}
