@@ -160,6 +160,22 @@ pub struct KafkaSinkConfig {
     pub topic: String,
     /// The dead-letter topic.
     pub dlq_topic: String,
+    /// The compacted topic of published-story entries that state is rebuilt from at startup.
+    /// Default: `<topic>.state`.
+    pub state_topic: Option<String>,
+    /// Kafka transactions: each batch of records and its state entries commit atomically, so
+    /// `read_committed` consumers see every story version exactly once. Off: at-least-once.
+    pub exactly_once: bool,
+    /// Transactional id: unique per logical instance (a restart or replacement reuses it,
+    /// which fences the old process).
+    pub transactional_id: String,
+    /// Most records in one transaction.
+    pub batch_max_records: usize,
+    /// How long a transaction waits to fill before committing.
+    #[serde(with = "humantime_serde")]
+    pub batch_linger: Duration,
+    /// `zstd`, `lz4`, `snappy`, `gzip` or `none`.
+    pub compression: String,
     /// Partitions of topics wirefeed creates.
     pub partitions: i32,
     /// Replication factor of topics wirefeed creates.
@@ -176,6 +192,12 @@ impl Default for KafkaSinkConfig {
             brokers: "127.0.0.1:9092".into(),
             topic: "wire.stories".into(),
             dlq_topic: "wire.stories.dlq".into(),
+            state_topic: None,
+            exactly_once: true,
+            transactional_id: "wirefeed".into(),
+            batch_max_records: 500,
+            batch_linger: Duration::from_millis(100),
+            compression: "zstd".into(),
             partitions: 3,
             replication: 1,
             create_topics: true,

@@ -88,15 +88,41 @@ pub async fn run(
                     brokers: k.brokers.clone(),
                     topic: k.topic.clone(),
                     dlq_topic: k.dlq_topic.clone(),
+                    state_topic: k
+                        .state_topic
+                        .clone()
+                        .unwrap_or_else(|| format!("{}.state", k.topic)),
                     partitions: k.partitions,
                     replication: k.replication,
                     create_topics: k.create_topics,
+                    exactly_once: k.exactly_once,
+                    transactional_id: k.transactional_id.clone(),
+                    batch_max_records: k.batch_max_records,
+                    batch_linger: k.batch_linger,
+                    compression: k.compression.clone(),
                     properties: k.properties.clone(),
                 })
                 .await?,
             )
         }
     };
+    // Rebuild delivery-dependent state from what the sink really published: the local dedup
+    // log may lag it (crash between delivery and recording), never lead it.
+    let restore_started = Instant::now();
+    let published = sink.restore().await?;
+    {
+        let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
+        for p in &published {
+            if !d.store.is_duplicate(p.fingerprint) {
+                d.store
+                    .record(p.fingerprint)
+                    .context("recording restored fingerprint")?;
+            }
+        }
+        d.store.flush().context("flushing dedup store")?;
+        metrics.dedup_fingerprints.set(d.store.len() as i64);
+    }
+    tracing::info!(records = published.len(), took = ?restore_started.elapsed(), "restored published state from the sink");
     health.set_sink_connected(true);
     tracing::info!(sink = %sink.describe(), sources = source_names.len(), topics = topics.len(), "starting pipeline");
 
@@ -178,10 +204,11 @@ pub async fn run(
         health.clone(),
     ));
     let sink_metrics = metrics.clone();
+    let sink_health = health.clone();
     let ack_dedup = dedup.clone();
     let ack_metrics = metrics.clone();
     let sink_task = tokio::spawn(async move {
-        sink.run(out_rx, sink_metrics, move |story: &Story| {
+        sink.run(out_rx, sink_metrics, sink_health, move |story: &Story| {
             let mut d = ack_dedup.lock().unwrap_or_else(|p| p.into_inner());
             d.in_flight.remove(&story.fingerprint);
             if let Err(e) = d.store.record(story.fingerprint) {

@@ -73,6 +73,7 @@ kind = "kafka"
 brokers = "{brokers}"
 topic = "{topic}"
 dlq_topic = "{dlq}"
+transactional_id = "{topic}"
 partitions = 2
 "#,
         brokers = brokers()

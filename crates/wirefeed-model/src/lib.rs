@@ -15,6 +15,7 @@
 mod dead_letter;
 mod item;
 mod ninjs;
+mod published;
 mod story;
 
 pub use dead_letter::{DeadLetter, ErrorClass, Flow, Stage};
@@ -23,6 +24,7 @@ pub use ninjs::{
     Ninjs, NinjsAltId, NinjsBody, NinjsEntity, NinjsGenre, NinjsHeadline, NinjsInfoSource,
     NinjsSubject, NINJS_CONTENT_TYPE, NINJS_SCHEMA_ID, NINJS_VERSION,
 };
+pub use published::{Published, FINGERPRINT_ALTID_ROLE};
 pub use story::{
     Credit, CreditRole, Dateline, Entity, IptcConcept, Place, PlaceKind, PubStatus, Story, Subject,
 };

@@ -204,6 +204,10 @@ impl Story {
                 value: l.clone(),
             });
         }
+        altids.push(NinjsAltId {
+            role: crate::FINGERPRINT_ALTID_ROLE.into(),
+            value: format!("{:016x}", self.fingerprint),
+        });
 
         Ninjs {
             uri: self.uri.clone(),
@@ -327,6 +331,8 @@ mod tests {
             "http://cv.iptc.org/newscodes/mediatopic/20000602"
         );
         assert_eq!(value["version"], "2");
+        let back = Published::from_ninjs(&value).unwrap();
+        assert_eq!(back, Published::of(&sample()));
         // An unknown field must be rejected, or the check above proves nothing.
         let mut bad = value.clone();
         bad["wirefeed_extra"] = serde_json::json!(1);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
-use wirefeed_model::{DeadLetter, ErrorClass, Flow, Stage, Story};
+use wirefeed_model::{DeadLetter, ErrorClass, Flow, Published, Stage, Story};
 use wirefeed_telemetry::Metrics;
 
 use crate::{encode_story, record_ack, SinkError};
@@ -44,6 +44,28 @@ impl FileSink {
             out,
             dlq,
         })
+    }
+
+    /// Every record already in the output file: the file is the source of truth for what
+    /// was published, so a crash between writing lines and recording their fingerprints
+    /// elsewhere cannot lead to the same story being written twice.
+    pub fn restore(&self) -> Result<Vec<Published>, SinkError> {
+        let file = std::fs::File::open(&self.path).map_err(|e| self.io_err(e))?;
+        let mut out = Vec::new();
+        for (n, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
+            let line = line.map_err(|e| self.io_err(e))?;
+            match serde_json::from_str::<serde_json::Value>(&line)
+                .ok()
+                .as_ref()
+                .and_then(Published::from_ninjs)
+            {
+                Some(p) => out.push(p),
+                None => {
+                    tracing::warn!(file = %self.path.display(), line = n + 1, "output line is not a wirefeed record; ignored for state")
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub fn describe(&self) -> String {
@@ -113,7 +135,10 @@ impl FileSink {
             message: &dl.message,
             source: &dl.source,
             at: dl.at.to_rfc3339(),
-            payload: String::from_utf8_lossy(&dl.payload).into_owned(),
+            payload: String::from_utf8_lossy(
+                &dl.payload[..dl.payload.len().min(crate::MAX_DEAD_LETTER_PAYLOAD)],
+            )
+            .into_owned(),
         };
         let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
         bytes.push(b'\n');

@@ -1,44 +1,100 @@
+//! The Kafka backend, in two modes:
+//!
+//! - **exactly-once** (default): records go out in batches, each batch one Kafka transaction
+//!   that also carries a [`Published`] entry per story on the compacted state topic. A batch
+//!   is acknowledged only after its commit, so consumers reading `read_committed` see every
+//!   story version once, and a restarted (or replacement) instance rebuilds its state from
+//!   the state topic — exactly what was committed, nothing that was merely attempted.
+//! - **at-least-once**: an idempotent producer without transactions; each record is
+//!   acknowledged on its own delivery report. Cheaper; after a crash, records that were
+//!   delivered but not yet acknowledged locally are sent again.
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::sync::mpsc::Receiver;
 use wirefeed_model::{
-    DeadLetter, ErrorClass, Flow, Stage, Story, NINJS_CONTENT_TYPE, NINJS_VERSION, WIREFEED_VERSION,
+    DeadLetter, ErrorClass, Flow, Published, Stage, Story, NINJS_CONTENT_TYPE, NINJS_VERSION,
+    WIREFEED_VERSION,
 };
-use wirefeed_telemetry::Metrics;
+use wirefeed_telemetry::{Health, Metrics};
 
-use crate::{encode_story, record_ack, SinkError};
+use crate::{encode_story, record_ack, SinkError, MAX_DEAD_LETTER_PAYLOAD};
 
-/// Kafka connection and topic settings.
+/// Kafka connection, topic and delivery settings.
 #[derive(Debug, Clone)]
 pub struct KafkaConfig {
     pub brokers: String,
     pub topic: String,
     pub dlq_topic: String,
+    /// Compacted topic of [`Published`] entries, keyed by fingerprint.
+    pub state_topic: String,
     /// Partitions for topics we create.
     pub partitions: i32,
     pub replication: i32,
     /// Create missing topics at startup.
     pub create_topics: bool,
+    /// Kafka transactions (exactly-once for read_committed consumers) instead of
+    /// at-least-once.
+    pub exactly_once: bool,
+    /// The producer's transactional id: one per logical instance. A new process with the same
+    /// id fences the old one and aborts its open transaction.
+    pub transactional_id: String,
+    /// Most records in one transaction.
+    pub batch_max_records: usize,
+    /// How long a transaction waits to fill before committing.
+    pub batch_linger: Duration,
+    /// `zstd`, `lz4`, `snappy`, `gzip` or `none`.
+    pub compression: String,
     /// Extra librdkafka properties (security, batching…), applied last so they win.
     pub properties: BTreeMap<String, String>,
 }
 
-/// Records in flight before the sink stops taking more from its channel. Bounded so a slow
-/// or absent broker turns into backpressure up the pipeline rather than memory growth.
+impl KafkaConfig {
+    /// Defaults for `brokers`: everything else as a production deployment would start.
+    pub fn new(brokers: impl Into<String>) -> KafkaConfig {
+        KafkaConfig {
+            brokers: brokers.into(),
+            topic: "wire.stories".into(),
+            dlq_topic: "wire.stories.dlq".into(),
+            state_topic: "wire.stories.state".into(),
+            partitions: 3,
+            replication: 1,
+            create_topics: true,
+            exactly_once: true,
+            transactional_id: "wirefeed".into(),
+            batch_max_records: 500,
+            batch_linger: Duration::from_millis(100),
+            compression: "zstd".into(),
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
+/// Records in flight (at-least-once mode) before the sink stops taking more from its
+/// channel. Bounded so a slow or absent broker becomes backpressure, not memory growth.
 const MAX_IN_FLIGHT: usize = 10_000;
+/// Upper bound of one commit attempt; a broker outage shows up as repeated timeouts.
+const COMMIT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Records that cannot be delivered within this long fail their transaction, which is then
+/// aborted and retried whole; it must stay below `transaction.timeout.ms`.
+const MESSAGE_TIMEOUT_MS: &str = "15000";
+const TRANSACTION_TIMEOUT_MS: &str = "60000";
 
 pub struct KafkaSink {
     producer: FutureProducer,
+    client_config: ClientConfig,
     config: KafkaConfig,
 }
 
@@ -49,43 +105,71 @@ type Sent = (
     Result<(), (KafkaError, Vec<u8>)>,
 );
 
+fn kafka_err(context: &str) -> impl Fn(KafkaError) -> SinkError + '_ {
+    move |e| SinkError::Kafka(format!("{context}: {e}"))
+}
+
 impl KafkaSink {
-    /// Builds the producer, checks the cluster answers, and creates missing topics.
+    /// Builds the producer, checks the cluster answers, creates missing topics and, in
+    /// exactly-once mode, initialises transactions (fencing any previous instance).
     pub async fn connect(config: KafkaConfig) -> Result<KafkaSink, SinkError> {
         let mut cc = ClientConfig::new();
         cc.set("bootstrap.servers", &config.brokers)
+            .set("client.id", "wirefeed")
             .set("enable.idempotence", "true")
             .set("acks", "all")
-            .set("compression.type", "zstd")
-            .set("linger.ms", "5")
+            .set("compression.type", &config.compression)
+            .set("linger.ms", "5");
+        if config.exactly_once {
+            cc.set("transactional.id", &config.transactional_id)
+                .set("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
+                .set("message.timeout.ms", MESSAGE_TIMEOUT_MS);
+        } else {
             // 0 = retry until delivered: an outage becomes backpressure, not loss.
-            .set("message.timeout.ms", "0")
-            .set("client.id", "wirefeed");
+            cc.set("message.timeout.ms", "0");
+        }
         for (k, v) in &config.properties {
             cc.set(k, v);
         }
-        let producer: FutureProducer = cc.create().map_err(|e| SinkError::Kafka(e.to_string()))?;
-        let sink = KafkaSink { producer, config };
-        sink.ensure_topics(&cc).await?;
+        let producer: FutureProducer = cc.create().map_err(kafka_err("creating producer"))?;
+        let sink = KafkaSink {
+            producer,
+            client_config: cc,
+            config,
+        };
+        sink.ensure_topics().await?;
+        if sink.config.exactly_once {
+            let p = sink.producer.clone();
+            blocking(move || p.init_transactions(Timeout::After(Duration::from_secs(60))))
+                .await?
+                .map_err(kafka_err("initialising transactions"))?;
+        }
         Ok(sink)
     }
 
     pub fn describe(&self) -> String {
         format!(
-            "kafka {} topic {} (dead letters: {})",
-            self.config.brokers, self.config.topic, self.config.dlq_topic
+            "kafka {} topic {} ({}; dead letters: {}, state: {})",
+            self.config.brokers,
+            self.config.topic,
+            if self.config.exactly_once {
+                "exactly-once"
+            } else {
+                "at-least-once"
+            },
+            self.config.dlq_topic,
+            self.config.state_topic
         )
     }
 
-    async fn ensure_topics(&self, cc: &ClientConfig) -> Result<(), SinkError> {
+    async fn ensure_topics(&self) -> Result<(), SinkError> {
         let producer = self.producer.clone();
-        let metadata = tokio::task::spawn_blocking(move || {
+        let metadata = blocking(move || {
             producer
                 .client()
                 .fetch_metadata(None, Timeout::After(Duration::from_secs(15)))
         })
-        .await
-        .map_err(|e| SinkError::Kafka(e.to_string()))?
+        .await?
         .map_err(|e| {
             SinkError::Kafka(format!("cannot reach brokers {}: {e}", self.config.brokers))
         })?;
@@ -94,7 +178,12 @@ impl KafkaSink {
             .iter()
             .map(|t| t.name().to_string())
             .collect();
-        let missing: Vec<&String> = [&self.config.topic, &self.config.dlq_topic]
+        let wanted = [
+            &self.config.topic,
+            &self.config.dlq_topic,
+            &self.config.state_topic,
+        ];
+        let missing: Vec<&String> = wanted
             .into_iter()
             .filter(|t| !existing.contains(t))
             .collect();
@@ -106,23 +195,31 @@ impl KafkaSink {
                 "topics {missing:?} do not exist and create_topics is off"
             )));
         }
-        let admin: AdminClient<DefaultClientContext> =
-            cc.create().map_err(|e| SinkError::Kafka(e.to_string()))?;
+        let admin: AdminClient<DefaultClientContext> = self
+            .client_config
+            .create()
+            .map_err(kafka_err("creating admin client"))?;
         let new: Vec<NewTopic> = missing
             .iter()
             .map(|t| {
-                NewTopic::new(
+                let topic = NewTopic::new(
                     t,
                     self.config.partitions,
                     TopicReplication::Fixed(self.config.replication),
-                )
+                );
+                if **t == self.config.state_topic {
+                    // Latest entry per fingerprint is all a restart needs.
+                    topic.set("cleanup.policy", "compact")
+                } else {
+                    topic
+                }
             })
             .collect();
         let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(15)));
         let results = admin
             .create_topics(&new, &opts)
             .await
-            .map_err(|e| SinkError::Kafka(e.to_string()))?;
+            .map_err(kafka_err("creating topics"))?;
         for r in results {
             match r {
                 Ok(t) => tracing::info!(topic = %t, "created topic"),
@@ -137,10 +234,358 @@ impl KafkaSink {
         Ok(())
     }
 
-    fn send_story(&self, story: Story) -> impl std::future::Future<Output = Sent> + Send + 'static {
+    /// Reads the whole state topic with `read_committed`: every story version a committed
+    /// transaction published. Aborted and in-doubt batches are invisible by construction.
+    pub async fn restore(&self) -> Result<Vec<Published>, SinkError> {
+        let mut cc = ClientConfig::new();
+        cc.set("bootstrap.servers", &self.config.brokers)
+            .set(
+                "group.id",
+                format!("wirefeed-restore-{}", std::process::id()),
+            )
+            .set("enable.auto.commit", "false")
+            .set("isolation.level", "read_committed");
+        for (k, v) in &self.config.properties {
+            // Security settings apply to the consumer too; producer-only keys are ignored
+            // with a warning by librdkafka, so pass everything.
+            cc.set(k, v);
+        }
+        let topic = self.config.state_topic.clone();
+        blocking(move || restore_blocking(cc, &topic)).await?
+    }
+
+    fn headers_for(story: &Story) -> OwnedHeaders {
+        let version = story.version.to_string();
+        OwnedHeaders::new()
+            .insert(Header {
+                key: "content-type",
+                value: Some(NINJS_CONTENT_TYPE),
+            })
+            .insert(Header {
+                key: "ninjs-version",
+                value: Some(NINJS_VERSION),
+            })
+            .insert(Header {
+                key: "story-version",
+                value: Some(version.as_str()),
+            })
+            .insert(Header {
+                key: "source",
+                value: Some(&*story.source),
+            })
+            .insert(Header {
+                key: "wirefeed-version",
+                value: Some(WIREFEED_VERSION),
+            })
+            .insert(Header {
+                key: "trace-id",
+                value: Some(&format!("{:016x}", story.fingerprint)),
+            })
+    }
+
+    fn dead_headers(dl: &DeadLetter, truncated: bool) -> OwnedHeaders {
+        // Headers are bounded: a long parser message is cut; the raw payload is the value.
+        let message: String = dl.message.chars().take(1024).collect();
+        let mut h = OwnedHeaders::new()
+            .insert(Header {
+                key: "error-stage",
+                value: Some(dl.stage.as_str()),
+            })
+            .insert(Header {
+                key: "error-class",
+                value: Some(dl.class.as_str()),
+            })
+            .insert(Header {
+                key: "error-message",
+                value: Some(message.as_str()),
+            })
+            .insert(Header {
+                key: "source",
+                value: Some(&*dl.source),
+            })
+            .insert(Header {
+                key: "failed-at",
+                value: Some(dl.at.to_rfc3339().as_str()),
+            })
+            .insert(Header {
+                key: "wirefeed-version",
+                value: Some(WIREFEED_VERSION),
+            });
+        if truncated {
+            h = h.insert(Header {
+                key: "payload-truncated",
+                value: Some("true"),
+            });
+        }
+        h
+    }
+
+    pub(crate) async fn run<F>(
+        self,
+        rx: Receiver<Flow<Story>>,
+        metrics: Arc<Metrics>,
+        health: Arc<Health>,
+        on_ack: F,
+    ) -> Result<(), SinkError>
+    where
+        F: FnMut(&Story) + Send,
+    {
+        if self.config.exactly_once {
+            self.run_transactional(rx, metrics, health, on_ack).await
+        } else {
+            self.run_at_least_once(rx, metrics, on_ack).await
+        }
+    }
+
+    // ---- exactly-once -------------------------------------------------------------------
+
+    async fn run_transactional<F>(
+        self,
+        mut rx: Receiver<Flow<Story>>,
+        metrics: Arc<Metrics>,
+        health: Arc<Health>,
+        mut on_ack: F,
+    ) -> Result<(), SinkError>
+    where
+        F: FnMut(&Story) + Send,
+    {
+        let mut batch: Vec<Flow<Story>> = Vec::new();
+        let mut open = true;
+        while open {
+            match rx.recv().await {
+                Some(f) => batch.push(f),
+                None => break,
+            }
+            let deadline = tokio::time::Instant::now() + self.config.batch_linger;
+            while batch.len() < self.config.batch_max_records {
+                match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Ok(Some(f)) => batch.push(f),
+                    Ok(None) => {
+                        open = false;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            metrics.sink_in_flight.set(batch.len() as i64);
+            self.commit_batch(&mut batch, &metrics, &health).await?;
+            for flow in batch.drain(..) {
+                match flow {
+                    Flow::Item(story) => {
+                        record_ack(&metrics, &story);
+                        on_ack(&story);
+                    }
+                    Flow::Dead(dl) => {
+                        metrics
+                            .sink_records
+                            .with_label_values(&["dead_letter", "acked"])
+                            .inc();
+                        tracing::debug!(source = %dl.source, stage = dl.stage.as_str(), "dead letter committed");
+                    }
+                }
+            }
+            metrics.sink_in_flight.set(0);
+        }
+        Ok(())
+    }
+
+    /// Sends `batch` in one transaction, retrying whole until it commits. Records the broker
+    /// rejects for good (too large, invalid) are turned into dead letters in place, so the
+    /// retry succeeds and nothing is dropped.
+    async fn commit_batch(
+        &self,
+        batch: &mut [Flow<Story>],
+        metrics: &Metrics,
+        health: &Health,
+    ) -> Result<(), SinkError> {
+        let mut attempt: u32 = 0;
+        loop {
+            let started = Instant::now();
+            let p = self.producer.clone();
+            blocking(move || p.begin_transaction())
+                .await?
+                .map_err(kafka_err("begin transaction"))?;
+            let mut deliveries: Vec<(usize, DeliveryFuture)> = Vec::with_capacity(batch.len() * 2);
+            for i in 0..batch.len() {
+                loop {
+                    match self.enqueue(&batch[i]) {
+                        Ok(futures) => {
+                            deliveries.extend(futures.into_iter().map(|f| (i, f)));
+                            break;
+                        }
+                        Err(Enqueue::Full) => tokio::time::sleep(Duration::from_millis(10)).await,
+                        Err(Enqueue::Rejected(e)) => {
+                            // Refused before reaching the broker (e.g. larger than
+                            // message.max.bytes): dead-letter it in this same transaction.
+                            batch[i] = Self::rejected(&batch[i], &e, metrics);
+                        }
+                        Err(Enqueue::Unserializable(msg)) => {
+                            let source = match &batch[i] {
+                                Flow::Item(s) => s.source.clone(),
+                                Flow::Dead(d) => d.source.clone(),
+                            };
+                            metrics
+                                .dead_letters
+                                .with_label_values(&[
+                                    Stage::Sink.as_str(),
+                                    ErrorClass::Serialize.as_str(),
+                                ])
+                                .inc();
+                            batch[i] = Flow::Dead(DeadLetter::new(
+                                Stage::Sink,
+                                ErrorClass::Serialize,
+                                source,
+                                msg,
+                                Vec::new(),
+                            ));
+                        }
+                    }
+                }
+            }
+            let p = self.producer.clone();
+            let result =
+                blocking(move || p.commit_transaction(Timeout::After(COMMIT_TIMEOUT))).await?;
+            match result {
+                Ok(()) => {
+                    metrics
+                        .sink_transactions
+                        .with_label_values(&["committed"])
+                        .inc();
+                    metrics
+                        .sink_transaction_duration
+                        .observe(started.elapsed().as_secs_f64());
+                    health.set_sink_connected(true);
+                    return Ok(());
+                }
+                Err(e) => {
+                    attempt += 1;
+                    metrics
+                        .sink_transactions
+                        .with_label_values(&["aborted"])
+                        .inc();
+                    metrics.sink_retries.inc();
+                    health.set_sink_connected(false);
+                    tracing::warn!(error = %e, attempt, records = batch.len(), "transaction failed; aborting and retrying the batch");
+                    if let KafkaError::Transaction(t) = &e {
+                        if t.is_fatal() {
+                            return Err(SinkError::Kafka(format!(
+                                "fatal transaction error (fenced by another instance?): {e}"
+                            )));
+                        }
+                    }
+                    let p = self.producer.clone();
+                    if let Err(abort) =
+                        blocking(move || p.abort_transaction(Timeout::After(COMMIT_TIMEOUT)))
+                            .await?
+                    {
+                        tracing::warn!(error = %abort, "abort failed; will retry");
+                    }
+                    // Which records failed for good? Their delivery reports say.
+                    for (i, fut) in deliveries {
+                        if let Ok(Ok(Err((err, _)))) =
+                            tokio::time::timeout(Duration::from_secs(1), fut)
+                                .await
+                                .map(|r| r.map_err(|_| ()))
+                        {
+                            if is_permanent(&err) {
+                                batch[i] = Self::rejected(&batch[i], &err, metrics);
+                            }
+                        }
+                    }
+                    let backoff = Duration::from_millis(100 * 2u64.pow(attempt.min(6)))
+                        .min(Duration::from_secs(5));
+                    tokio::time::sleep(backoff).await;
+                }
+            }
+        }
+    }
+
+    /// Turns a flow whose record was refused into the dead letter that replaces it.
+    fn rejected(flow: &Flow<Story>, err: &KafkaError, metrics: &Metrics) -> Flow<Story> {
+        match flow {
+            Flow::Item(story) => {
+                metrics
+                    .sink_records
+                    .with_label_values(&["stories", "failed"])
+                    .inc();
+                metrics
+                    .dead_letters
+                    .with_label_values(&[Stage::Sink.as_str(), ErrorClass::Rejected.as_str()])
+                    .inc();
+                tracing::warn!(source = %story.source, story = %story.uri, error = %err, "broker rejected record; dead-lettered");
+                let payload = encode_story(story).unwrap_or_default();
+                Flow::Dead(DeadLetter::new(
+                    Stage::Sink,
+                    ErrorClass::Rejected,
+                    story.source.clone(),
+                    err.to_string(),
+                    payload,
+                ))
+            }
+            Flow::Dead(dl) => {
+                // A dead letter that is itself refused: keep the reason, drop the payload
+                // (already capped); the error headers still reach the DLQ.
+                metrics
+                    .sink_records
+                    .with_label_values(&["dead_letter", "failed"])
+                    .inc();
+                tracing::error!(source = %dl.source, error = %err, "dead letter refused; sending without payload");
+                let mut dl = dl.clone();
+                dl.message = format!("{} (payload dropped: {err})", dl.message);
+                dl.payload = Vec::new();
+                Flow::Dead(dl)
+            }
+        }
+    }
+
+    /// Enqueues the records of one flow: a story and its state entry, or a dead letter.
+    fn enqueue(&self, flow: &Flow<Story>) -> Result<Vec<DeliveryFuture>, Enqueue> {
+        match flow {
+            Flow::Item(story) => {
+                let payload =
+                    encode_story(story).map_err(|e| Enqueue::Unserializable(e.to_string()))?;
+                let record = FutureRecord::to(&self.config.topic)
+                    .key(story.uri.as_str())
+                    .payload(&payload)
+                    .headers(Self::headers_for(story));
+                let main = self
+                    .producer
+                    .send_result(record)
+                    .map_err(|(e, _)| classify_enqueue(e))?;
+                let state = serde_json::to_vec(&Published::of(story)).unwrap_or_default();
+                let key = format!("{:016x}", story.fingerprint);
+                let record = FutureRecord::to(&self.config.state_topic)
+                    .key(&key)
+                    .payload(&state);
+                let st = self
+                    .producer
+                    .send_result(record)
+                    .map_err(|(e, _)| classify_enqueue(e))?;
+                Ok(vec![main, st])
+            }
+            Flow::Dead(dl) => {
+                let truncated = dl.payload.len() > MAX_DEAD_LETTER_PAYLOAD;
+                let value = &dl.payload[..dl.payload.len().min(MAX_DEAD_LETTER_PAYLOAD)];
+                let record = FutureRecord::to(&self.config.dlq_topic)
+                    .key(&*dl.source)
+                    .payload(value)
+                    .headers(Self::dead_headers(dl, truncated));
+                let f = self
+                    .producer
+                    .send_result(record)
+                    .map_err(|(e, _)| classify_enqueue(e))?;
+                Ok(vec![f])
+            }
+        }
+    }
+
+    // ---- at-least-once ------------------------------------------------------------------
+
+    fn send_story(&self, story: Story) -> Pending {
         let producer = self.producer.clone();
         let topic = self.config.topic.clone();
-        async move {
+        let state_topic = self.config.state_topic.clone();
+        Box::pin(async move {
             let payload = match encode_story(&story) {
                 Ok(p) => p,
                 Err(e) => {
@@ -154,90 +599,54 @@ impl KafkaSink {
                     return (None, Some(dl), Ok(()));
                 }
             };
-            let version = story.version.to_string();
-            let headers = OwnedHeaders::new()
-                .insert(Header {
-                    key: "content-type",
-                    value: Some(NINJS_CONTENT_TYPE),
-                })
-                .insert(Header {
-                    key: "ninjs-version",
-                    value: Some(NINJS_VERSION),
-                })
-                .insert(Header {
-                    key: "story-version",
-                    value: Some(version.as_str()),
-                })
-                .insert(Header {
-                    key: "source",
-                    value: Some(&*story.source),
-                })
-                .insert(Header {
-                    key: "wirefeed-version",
-                    value: Some(WIREFEED_VERSION),
-                });
             let record = FutureRecord::to(&topic)
                 .key(story.uri.as_str())
                 .payload(&payload)
-                .headers(headers);
+                .headers(Self::headers_for(&story));
             let result = producer
                 .send(record, Timeout::Never)
                 .await
                 .map(|_| ())
                 .map_err(|(e, _)| (e, payload.clone()));
+            if result.is_ok() {
+                let state = serde_json::to_vec(&Published::of(&story)).unwrap_or_default();
+                let key = format!("{:016x}", story.fingerprint);
+                // The state entry only speeds up a restart; losing it costs a re-send, which
+                // this mode allows.
+                if let Err((e, _)) = producer
+                    .send(
+                        FutureRecord::to(&state_topic).key(&key).payload(&state),
+                        Timeout::Never,
+                    )
+                    .await
+                {
+                    tracing::warn!(error = %e, "state entry not written");
+                }
+            }
             (Some(story), None, result)
-        }
+        })
     }
 
-    fn send_dead(
-        &self,
-        dl: DeadLetter,
-    ) -> impl std::future::Future<Output = Sent> + Send + 'static {
+    fn send_dead(&self, dl: DeadLetter) -> Pending {
         let producer = self.producer.clone();
         let topic = self.config.dlq_topic.clone();
-        async move {
-            // Headers are bounded: a long parser message is cut, the raw payload is the value.
-            let message: String = dl.message.chars().take(1024).collect();
-            let at = dl.at.to_rfc3339();
-            let headers = OwnedHeaders::new()
-                .insert(Header {
-                    key: "error-stage",
-                    value: Some(dl.stage.as_str()),
-                })
-                .insert(Header {
-                    key: "error-class",
-                    value: Some(dl.class.as_str()),
-                })
-                .insert(Header {
-                    key: "error-message",
-                    value: Some(message.as_str()),
-                })
-                .insert(Header {
-                    key: "source",
-                    value: Some(&*dl.source),
-                })
-                .insert(Header {
-                    key: "failed-at",
-                    value: Some(at.as_str()),
-                })
-                .insert(Header {
-                    key: "wirefeed-version",
-                    value: Some(WIREFEED_VERSION),
-                });
+        Box::pin(async move {
+            let truncated = dl.payload.len() > MAX_DEAD_LETTER_PAYLOAD;
+            let value = dl.payload[..dl.payload.len().min(MAX_DEAD_LETTER_PAYLOAD)].to_vec();
             let record = FutureRecord::to(&topic)
                 .key(&*dl.source)
-                .payload(&dl.payload)
-                .headers(headers);
+                .payload(&value)
+                .headers(Self::dead_headers(&dl, truncated));
             let result = producer
                 .send(record, Timeout::Never)
                 .await
                 .map(|_| ())
                 .map_err(|(e, _)| (e, Vec::new()));
             (None, Some(dl), result)
-        }
+        })
     }
 
-    pub(crate) async fn run<F>(
+    async fn run_at_least_once<F>(
         self,
         mut rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
@@ -257,18 +666,17 @@ impl KafkaSink {
                             on_ack(&story);
                         }
                         (Some(story), _, Err((e, payload))) => {
-                            // Retries are librdkafka's job (message.timeout.ms = 0); an error here
-                            // is permanent for this record, e.g. too large for the broker.
+                            // Retries are librdkafka's job (message.timeout.ms = 0); an error
+                            // here is permanent for this record, e.g. too large.
                             metrics.sink_records.with_label_values(&["stories", "failed"]).inc();
                             tracing::warn!(source = %story.source, story = %story.uri, error = %e, "broker rejected record; dead-lettered");
                             let dl = DeadLetter::new(Stage::Sink, ErrorClass::Rejected, story.source.clone(), e.to_string(), payload);
                             metrics.dead_letters.with_label_values(&[Stage::Sink.as_str(), ErrorClass::Rejected.as_str()]).inc();
-                            pending.push(Box::pin(self.send_dead(dl)));
+                            pending.push(self.send_dead(dl));
                         }
-                        (None, Some(dl), Ok(())) if dl.stage == Stage::Sink && dl.class == ErrorClass::Serialize => {
-                            // A story that could not be serialized: send its dead letter now.
+                        (None, Some(dl), Ok(())) if dl.stage == Stage::Sink && dl.class == ErrorClass::Serialize && dl.payload.is_empty() && !dl.message.is_empty() => {
                             metrics.dead_letters.with_label_values(&[dl.stage.as_str(), dl.class.as_str()]).inc();
-                            pending.push(Box::pin(self.send_dead(dl)));
+                            pending.push(self.send_dead(dl));
                         }
                         (None, Some(_), Ok(())) => {
                             metrics.sink_records.with_label_values(&["dead_letter", "acked"]).inc();
@@ -279,21 +687,123 @@ impl KafkaSink {
                         }
                         (None, None, _) => {}
                     }
+                    metrics.sink_in_flight.set(pending.len() as i64);
                 }
                 msg = rx.recv(), if open && pending.len() < MAX_IN_FLIGHT => {
                     match msg {
-                        Some(Flow::Item(story)) => pending.push(Box::pin(self.send_story(story))),
-                        Some(Flow::Dead(dl)) => pending.push(Box::pin(self.send_dead(dl))),
+                        Some(Flow::Item(story)) => pending.push(self.send_story(story)),
+                        Some(Flow::Dead(dl)) => pending.push(self.send_dead(dl)),
                         None => open = false,
                     }
+                    metrics.sink_in_flight.set(pending.len() as i64);
                 }
             }
         }
         let producer = self.producer.clone();
-        tokio::task::spawn_blocking(move || producer.flush(Timeout::After(Duration::from_secs(5))))
-            .await
-            .map_err(|e| SinkError::Kafka(e.to_string()))?
-            .map_err(|e| SinkError::Kafka(format!("flush: {e}")))?;
+        blocking(move || producer.flush(Timeout::After(Duration::from_secs(5))))
+            .await?
+            .map_err(kafka_err("flush"))?;
         Ok(())
     }
+}
+
+enum Enqueue {
+    /// The local queue is full: wait for deliveries and try again.
+    Full,
+    /// The record can never be sent.
+    Rejected(KafkaError),
+    /// The story could not be turned into JSON.
+    Unserializable(String),
+}
+
+fn classify_enqueue(e: KafkaError) -> Enqueue {
+    match e.rdkafka_error_code() {
+        Some(RDKafkaErrorCode::QueueFull) => Enqueue::Full,
+        _ => Enqueue::Rejected(e),
+    }
+}
+
+/// Errors after which sending the same record again cannot succeed.
+fn is_permanent(e: &KafkaError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::MessageSizeTooLarge
+                | RDKafkaErrorCode::InvalidRecord
+                | RDKafkaErrorCode::InvalidMessageSize
+                | RDKafkaErrorCode::InvalidMessage
+        )
+    )
+}
+
+/// Runs a blocking librdkafka call off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, SinkError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| SinkError::Kafka(format!("blocking task failed: {e}")))
+}
+
+fn restore_blocking(cc: ClientConfig, topic: &str) -> Result<Vec<Published>, SinkError> {
+    let consumer: BaseConsumer = cc
+        .create()
+        .map_err(kafka_err("creating restore consumer"))?;
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Timeout::After(Duration::from_secs(15)))
+        .map_err(kafka_err("state topic metadata"))?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    let mut tpl = TopicPartitionList::new();
+    let mut ends = BTreeMap::new();
+    for p in &partitions {
+        let (_, high) = consumer
+            .fetch_watermarks(topic, *p, Timeout::After(Duration::from_secs(15)))
+            .map_err(kafka_err("state topic watermarks"))?;
+        if high > 0 {
+            tpl.add_partition_offset(topic, *p, Offset::Beginning)
+                .map_err(kafka_err("assign"))?;
+            ends.insert(*p, high);
+        }
+    }
+    let mut out = Vec::new();
+    if ends.is_empty() {
+        return Ok(out);
+    }
+    consumer
+        .assign(&tpl)
+        .map_err(kafka_err("assign state topic"))?;
+    let started = Instant::now();
+    // The high watermark may sit behind transaction markers that are never delivered, so
+    // progress is judged by the consumer position, which does move past them.
+    loop {
+        if let Some(msg) = consumer.poll(Duration::from_millis(200)) {
+            let msg = msg.map_err(kafka_err("reading state topic"))?;
+            match msg.payload().map(serde_json::from_slice::<Published>) {
+                Some(Ok(p)) => out.push(p),
+                _ => tracing::warn!(
+                    offset = msg.offset(),
+                    partition = msg.partition(),
+                    "unreadable state entry ignored"
+                ),
+            }
+        }
+        let position = consumer.position().map_err(kafka_err("position"))?;
+        let done = ends.iter().all(|(p, high)| {
+            position
+                .find_partition(topic, *p)
+                .and_then(|e| e.offset().to_raw())
+                .is_some_and(|o| o >= *high)
+        });
+        if done {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            return Err(SinkError::Kafka("timed out reading the state topic".into()));
+        }
+    }
+    Ok(out)
 }

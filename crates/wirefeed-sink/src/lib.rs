@@ -17,11 +17,15 @@ mod kafka;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::Receiver;
-use wirefeed_model::{Flow, Story};
-use wirefeed_telemetry::Metrics;
+use wirefeed_model::{Flow, Published, Story};
+use wirefeed_telemetry::{Health, Metrics};
 
 pub use file::FileSink;
 pub use kafka::{KafkaConfig, KafkaSink};
+
+/// Largest dead-letter value we send: the offending input is evidence, not data to
+/// reproduce byte for byte, and an oversized item must not be rejected a second time.
+pub const MAX_DEAD_LETTER_PAYLOAD: usize = 256 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
@@ -41,18 +45,28 @@ pub enum Sink {
 }
 
 impl Sink {
+    /// Everything this sink has durably published before, for rebuilding delivery-dependent
+    /// state at startup (Kafka: the state topic, read_committed; file: the output file).
+    pub async fn restore(&self) -> Result<Vec<Published>, SinkError> {
+        match self {
+            Sink::Kafka(k) => k.restore().await,
+            Sink::File(f) => f.restore(),
+        }
+    }
+
     /// Writes every flow from `rx` until the channel closes, then flushes.
     pub async fn run<F>(
         self,
         rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
+        health: Arc<Health>,
         on_ack: F,
     ) -> Result<(), SinkError>
     where
         F: FnMut(&Story) + Send,
     {
         match self {
-            Sink::Kafka(k) => k.run(rx, metrics, on_ack).await,
+            Sink::Kafka(k) => k.run(rx, metrics, health, on_ack).await,
             Sink::File(f) => f.run(rx, metrics, on_ack).await,
         }
     }

@@ -45,6 +45,15 @@ pub struct Metrics {
     /// `wirefeed_sink_records_total{output, outcome}`: output is `stories` or `dead_letter`;
     /// outcome is `acked` or `failed`.
     pub sink_records: IntCounterVec,
+    /// `wirefeed_sink_transactions_total{outcome}`: Kafka transactions `committed` or
+    /// `aborted` (each abort is retried).
+    pub sink_transactions: IntCounterVec,
+    /// `wirefeed_sink_transaction_duration_seconds`: begin to commit of one batch.
+    pub sink_transaction_duration: Histogram,
+    /// `wirefeed_sink_retries_total`: batches sent again after a failed transaction.
+    pub sink_retries: IntCounter,
+    /// `wirefeed_sink_in_flight_records`: records sent but not yet acknowledged.
+    pub sink_in_flight: IntGauge,
     /// `wirefeed_stories_published_total{source}`: story versions durably written by the sink.
     pub stories_published: IntCounterVec,
     /// `wirefeed_dead_letters_total{stage, class}`.
@@ -132,6 +141,38 @@ impl Metrics {
                 "Records written by the sink by output and outcome.",
                 &["output", "outcome"],
             )?,
+            sink_transactions: counter(
+                "wirefeed_sink_transactions_total",
+                "Kafka transactions by outcome (committed, aborted).",
+                &["outcome"],
+            )?,
+            sink_transaction_duration: {
+                let h = Histogram::with_opts(
+                    HistogramOpts::new(
+                        "wirefeed_sink_transaction_duration_seconds",
+                        "Time from beginning to committing one Kafka transaction.",
+                    )
+                    .buckets(seconds.clone()),
+                )?;
+                registry.register(Box::new(h.clone()))?;
+                h
+            },
+            sink_retries: {
+                let c = IntCounter::new(
+                    "wirefeed_sink_retries_total",
+                    "Batches sent again after a failed Kafka transaction.",
+                )?;
+                registry.register(Box::new(c.clone()))?;
+                c
+            },
+            sink_in_flight: {
+                let g = IntGauge::new(
+                    "wirefeed_sink_in_flight_records",
+                    "Records sent to the sink backend and not yet acknowledged.",
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
             stories_published: counter(
                 "wirefeed_stories_published_total",
                 "Story versions acknowledged by the sink, by source.",
@@ -214,6 +255,9 @@ impl Metrics {
             Queue::EnrichToSink,
         ] {
             self.queue_depth.with_label_values(&[q.as_str()]);
+        }
+        for o in ["committed", "aborted"] {
+            self.sink_transactions.with_label_values(&[o]);
         }
         for out in ["stories", "dead_letter"] {
             for o in ["acked", "failed"] {
