@@ -83,7 +83,7 @@ pub async fn run(
         SinkKind::File => Sink::File(FileSink::open(&config.sink.file.path)?),
         SinkKind::Kafka => {
             let k = &config.sink.kafka;
-            Sink::Kafka(
+            Sink::Kafka(Box::new(
                 KafkaSink::connect(KafkaConfig {
                     brokers: k.brokers.clone(),
                     topic: k.topic.clone(),
@@ -103,7 +103,7 @@ pub async fn run(
                     properties: k.properties.clone(),
                 })
                 .await?,
-            )
+            ))
         }
     };
     // Rebuild delivery-dependent state from what the sink really published: the local dedup

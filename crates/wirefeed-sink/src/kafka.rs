@@ -406,6 +406,7 @@ impl KafkaSink {
                 .await?
                 .map_err(kafka_err("begin transaction"))?;
             let mut deliveries: Vec<(usize, DeliveryFuture)> = Vec::with_capacity(batch.len() * 2);
+            #[allow(clippy::needless_range_loop)] // batch[i] is replaced in place on rejection
             for i in 0..batch.len() {
                 loop {
                     match self.enqueue(&batch[i]) {

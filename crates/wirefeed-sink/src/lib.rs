@@ -40,7 +40,7 @@ pub enum SinkError {
 
 /// Where records go.
 pub enum Sink {
-    Kafka(KafkaSink),
+    Kafka(Box<KafkaSink>),
     File(FileSink),
 }
 
