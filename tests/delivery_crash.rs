@@ -38,10 +38,16 @@ fn body(i: usize, v: u32) -> String {
         x ^= x << 17;
         words.push(format!("w{:x}", x % 0xFFFFF));
     }
-    let lead = format!("LONDON, Oct 3 (Reuters) - Story {i:04} reports {}.", words[..20].join(" "));
+    let lead = format!(
+        "LONDON, Oct 3 (Reuters) - Story {i:04} reports {}.",
+        words[..20].join(" ")
+    );
     let mut paras = vec![lead, words[20..40].join(" "), words[40..].join(" ")];
     if v > 1 {
-        paras.push(format!("The update adds detail number {i} about {}.", words[5..15].join(" ")));
+        paras.push(format!(
+            "The update adds detail number {i} about {}.",
+            words[5..15].join(" ")
+        ));
     }
     paras.join("\n\n")
 }
@@ -51,10 +57,16 @@ fn feed_xml(clock: &FeedClock) -> String {
     let mut items = String::new();
     for i in (0..released).rev() {
         // The update appears once 600 more stories have been released after the original.
-        let updated = i % UPDATE_EVERY == 0 && released >= (i + 600).min(STORIES) && clock.started.elapsed() > Duration::from_millis(1500);
+        let updated = i % UPDATE_EVERY == 0
+            && released >= (i + 600).min(STORIES)
+            && clock.started.elapsed() > Duration::from_millis(1500);
         let versions: &[u32] = if updated { &[1, 2] } else { &[1] };
         for &v in versions {
-            let title = if v == 1 { format!("Story {i:04} headline") } else { format!("UPDATE 1-Story {i:04} headline") };
+            let title = if v == 1 {
+                format!("Story {i:04} headline")
+            } else {
+                format!("UPDATE 1-Story {i:04} headline")
+            };
             items.push_str(&format!(
                 "<item><title>{title}</title><guid isPermaLink=\"false\">story-{i}</guid><link>http://wire.test/story/{i}</link><description><![CDATA[{}]]></description></item>\n",
                 body(i, v).replace("\n\n", "<br/><br/>")
@@ -77,7 +89,9 @@ impl Rng {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_story_version_exactly_once_through_ten_sigkills() {
-    let clock = Arc::new(FeedClock { started: Instant::now() });
+    let clock = Arc::new(FeedClock {
+        started: Instant::now(),
+    });
     let app = axum::Router::new().route(
         "/feed.rss",
         axum::routing::get({
@@ -119,7 +133,11 @@ partitions = 3
     std::fs::write(&config_path, config).unwrap();
     let args = ["run", "--config", config_path.to_str().unwrap()];
 
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
     println!("kill schedule seed: {seed}");
     let mut rng = Rng(seed);
     let mut kills = 0;
@@ -129,7 +147,10 @@ partitions = 3
         let alive_ms = 300 + rng.next() % 2200;
         tokio::time::sleep(Duration::from_millis(alive_ms)).await;
         if wf.child.try_wait().unwrap().is_some() {
-            panic!("wirefeed exited on its own in round {round}:\n{}", wf.log_text());
+            panic!(
+                "wirefeed exited on its own in round {round}:\n{}",
+                wf.log_text()
+            );
         }
         let _ = wf.child.kill(); // SIGKILL
         let _ = wf.child.wait();
@@ -146,13 +167,27 @@ partitions = 3
     let mut wf = Wirefeed::start(&args, &tmp.path().join("final.log"));
     let records = tokio::task::spawn_blocking({
         let topic = topic.clone();
-        move || consume(&topic, expected, Duration::from_secs(5), Duration::from_secs(180))
+        move || {
+            consume(
+                &topic,
+                expected,
+                Duration::from_secs(5),
+                Duration::from_secs(180),
+            )
+        }
     })
     .await
     .unwrap();
     let (status, took) = wf.terminate();
-    assert!(status.success(), "graceful stop failed: {status:?}\n{}", wf.log_text());
-    assert!(took < Duration::from_secs(10), "graceful stop took {took:?}");
+    assert!(
+        status.success(),
+        "graceful stop failed: {status:?}\n{}",
+        wf.log_text()
+    );
+    assert!(
+        took < Duration::from_secs(10),
+        "graceful stop took {took:?}"
+    );
 
     // One more start after the graceful stop: it must find everything published.
     let mut again = Wirefeed::start(&args, &tmp.path().join("again.log"));
@@ -161,7 +196,14 @@ partitions = 3
     assert!(status.success(), "{}", again.log_text());
     let after = tokio::task::spawn_blocking({
         let topic = topic.clone();
-        move || consume(&topic, expected, Duration::from_secs(3), Duration::from_secs(60))
+        move || {
+            consume(
+                &topic,
+                expected,
+                Duration::from_secs(3),
+                Duration::from_secs(60),
+            )
+        }
     })
     .await
     .unwrap();
@@ -172,7 +214,13 @@ partitions = 3
         let version = r.value["version"].as_str().unwrap().to_string();
         *seen.entry((r.key.clone(), version.clone())).or_default() += 1;
         let headline = r.value["headlines"][0]["value"].as_str().unwrap();
-        let n: usize = headline.trim_start_matches("Story ").split(' ').next().unwrap().parse().unwrap();
+        let n: usize = headline
+            .trim_start_matches("Story ")
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         let e = by_story.entry(n).or_default();
         e.0.insert(r.key.clone());
         e.1.insert(version);
@@ -180,7 +228,11 @@ partitions = 3
     let duplicates: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     let missing: Vec<usize> = (0..STORIES)
         .filter(|i| {
-            let want: BTreeSet<String> = if i % UPDATE_EVERY == 0 { ["1", "2"].map(String::from).into() } else { ["1"].map(String::from).into() };
+            let want: BTreeSet<String> = if i % UPDATE_EVERY == 0 {
+                ["1", "2"].map(String::from).into()
+            } else {
+                ["1"].map(String::from).into()
+            };
             by_story.get(i).map(|(_, v)| v != &want).unwrap_or(true)
         })
         .collect();
@@ -193,8 +245,18 @@ partitions = 3
         after.len()
     );
     assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
-    assert!(missing.is_empty(), "missing or wrong versions for stories {missing:?}");
-    assert!(by_story.values().all(|(keys, _)| keys.len() == 1), "a story's versions must share one uri");
+    assert!(
+        missing.is_empty(),
+        "missing or wrong versions for stories {missing:?}"
+    );
+    assert!(
+        by_story.values().all(|(keys, _)| keys.len() == 1),
+        "a story's versions must share one uri"
+    );
     assert_eq!(records.len(), expected);
-    assert_eq!(after.len(), expected, "the restart after a graceful stop published again");
+    assert_eq!(
+        after.len(),
+        expected,
+        "the restart after a graceful stop published again"
+    );
 }

@@ -399,26 +399,41 @@ impl KafkaSink {
         health: &Health,
     ) -> Result<(), SinkError> {
         let mut attempt: u32 = 0;
+        // Flows whose produce request failed for size together with others: the broker judges
+        // a whole request, so an innocent record can fail beside an oversized one. These go
+        // out one request each on the next attempt, which tells them apart.
+        let mut isolate: std::collections::HashSet<usize> = std::collections::HashSet::new();
         loop {
             let started = Instant::now();
-            let p = self.producer.clone();
-            blocking(move || p.begin_transaction())
-                .await?
-                .map_err(kafka_err("begin transaction"))?;
+            self.retry_txn_call("begin transaction", health, |p| p.begin_transaction())
+                .await?;
             let mut deliveries: Vec<(usize, DeliveryFuture)> = Vec::with_capacity(batch.len() * 2);
+            let mut broken = false;
             #[allow(clippy::needless_range_loop)] // batch[i] is replaced in place on rejection
-            for i in 0..batch.len() {
+            'flows: for i in 0..batch.len() {
                 loop {
                     match self.enqueue(&batch[i]) {
                         Ok(futures) => {
                             deliveries.extend(futures.into_iter().map(|f| (i, f)));
+                            if isolate.contains(&i) {
+                                let p = self.producer.clone();
+                                let _ = blocking(move || p.flush(Timeout::After(COMMIT_TIMEOUT)))
+                                    .await?;
+                            }
                             break;
                         }
                         Err(Enqueue::Full) => tokio::time::sleep(Duration::from_millis(10)).await,
-                        Err(Enqueue::Rejected(e)) => {
+                        Err(Enqueue::Rejected(e)) if is_permanent(&e) => {
                             // Refused before reaching the broker (e.g. larger than
                             // message.max.bytes): dead-letter it in this same transaction.
                             batch[i] = Self::rejected(&batch[i], &e, metrics);
+                        }
+                        Err(Enqueue::Rejected(e)) => {
+                            // The transaction is already failing (e.g. an earlier record of
+                            // it was refused): stop and abort.
+                            tracing::debug!(error = %e, "enqueue failed; aborting this attempt");
+                            broken = true;
+                            break 'flows;
                         }
                         Err(Enqueue::Unserializable(msg)) => {
                             let source = match &batch[i] {
@@ -443,9 +458,26 @@ impl KafkaSink {
                     }
                 }
             }
-            let p = self.producer.clone();
-            let result =
-                blocking(move || p.commit_transaction(Timeout::After(COMMIT_TIMEOUT))).await?;
+            let result = if broken {
+                Err(KafkaError::Canceled)
+            } else {
+                loop {
+                    let p = self.producer.clone();
+                    match blocking(move || p.commit_transaction(Timeout::After(COMMIT_TIMEOUT)))
+                        .await?
+                    {
+                        // "Retry the call to resume": the commit is still in progress
+                        // (typically the broker is unreachable); calling again continues it.
+                        Err(KafkaError::Transaction(t))
+                            if t.is_retriable() && !t.txn_requires_abort() =>
+                        {
+                            health.set_sink_connected(false);
+                            tracing::warn!(error = %t, "commit not finished yet; retrying");
+                        }
+                        other => break other,
+                    }
+                }
+            };
             match result {
                 Ok(()) => {
                     metrics
@@ -465,7 +497,6 @@ impl KafkaSink {
                         .with_label_values(&["aborted"])
                         .inc();
                     metrics.sink_retries.inc();
-                    health.set_sink_connected(false);
                     tracing::warn!(error = %e, attempt, records = batch.len(), "transaction failed; aborting and retrying the batch");
                     if let KafkaError::Transaction(t) = &e {
                         if t.is_fatal() {
@@ -474,14 +505,12 @@ impl KafkaSink {
                             )));
                         }
                     }
-                    let p = self.producer.clone();
-                    if let Err(abort) =
-                        blocking(move || p.abort_transaction(Timeout::After(COMMIT_TIMEOUT)))
-                            .await?
-                    {
-                        tracing::warn!(error = %abort, "abort failed; will retry");
-                    }
+                    self.retry_txn_call("abort transaction", health, |p| {
+                        p.abort_transaction(Timeout::After(COMMIT_TIMEOUT))
+                    })
+                    .await?;
                     // Which records failed for good? Their delivery reports say.
+                    let mut failed: Vec<(usize, KafkaError)> = Vec::new();
                     for (i, fut) in deliveries {
                         if let Ok(Ok(Err((err, _)))) =
                             tokio::time::timeout(Duration::from_secs(1), fut)
@@ -489,13 +518,64 @@ impl KafkaSink {
                                 .map(|r| r.map_err(|_| ()))
                         {
                             if is_permanent(&err) {
-                                batch[i] = Self::rejected(&batch[i], &err, metrics);
+                                failed.push((i, err));
                             }
                         }
                     }
-                    let backoff = Duration::from_millis(100 * 2u64.pow(attempt.min(6)))
+                    let mut culprits: Vec<usize> = failed.iter().map(|(i, _)| *i).collect();
+                    culprits.dedup();
+                    let only_one = culprits.len() == 1;
+                    for (i, err) in failed {
+                        if only_one || isolate.contains(&i) {
+                            // Alone in its request, or the only one failing: the culprit.
+                            if !matches!(batch[i], Flow::Dead(ref d) if d.payload.is_empty()) {
+                                batch[i] = Self::rejected(&batch[i], &err, metrics);
+                            }
+                            isolate.remove(&i);
+                        } else {
+                            isolate.insert(i);
+                        }
+                    }
+                    if health_is_connection_error(&e) {
+                        health.set_sink_connected(false);
+                    }
+                    let backoff = Duration::from_millis(50 * 2u64.pow(attempt.min(7)))
                         .min(Duration::from_secs(5));
                     tokio::time::sleep(backoff).await;
+                }
+            }
+        }
+    }
+
+    /// Calls a transaction API until it succeeds: librdkafka reports a call that could not
+    /// finish (broker unreachable) as retriable, and the same call must be repeated to resume
+    /// it before any other transaction call is allowed. Only fatal errors (e.g. this producer
+    /// was fenced by a newer instance) end the sink.
+    async fn retry_txn_call(
+        &self,
+        what: &'static str,
+        health: &Health,
+        call: impl Fn(&FutureProducer) -> rdkafka::error::KafkaResult<()>
+            + Send
+            + Sync
+            + Clone
+            + 'static,
+    ) -> Result<(), SinkError> {
+        let mut attempt: u32 = 0;
+        loop {
+            let p = self.producer.clone();
+            let c = call.clone();
+            match blocking(move || c(&p)).await? {
+                Ok(()) => return Ok(()),
+                Err(KafkaError::Transaction(t)) if t.is_fatal() => {
+                    return Err(SinkError::Kafka(format!("{what}: fatal: {t}")));
+                }
+                Err(e) => {
+                    attempt += 1;
+                    health.set_sink_connected(false);
+                    tracing::warn!(error = %e, attempt, "{what} did not finish; retrying");
+                    let backoff = Duration::from_millis(100 * 2u64.pow(attempt.min(6)));
+                    tokio::time::sleep(backoff.min(Duration::from_secs(5))).await;
                 }
             }
         }
@@ -722,6 +802,13 @@ fn classify_enqueue(e: KafkaError) -> Enqueue {
         Some(RDKafkaErrorCode::QueueFull) => Enqueue::Full,
         _ => Enqueue::Rejected(e),
     }
+}
+
+/// Whether a failed transaction points at the broker being unreachable (as opposed to a
+/// record being refused), which is what `/readyz` reports.
+fn health_is_connection_error(e: &KafkaError) -> bool {
+    let text = e.to_string();
+    !(text.contains("too large") || text.contains("TOO_LARGE") || matches!(e, KafkaError::Canceled))
 }
 
 /// Errors after which sending the same record again cannot succeed.
