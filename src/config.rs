@@ -184,6 +184,25 @@ pub struct KafkaSinkConfig {
     pub create_topics: bool,
     /// Any librdkafka property, e.g. `"security.protocol" = "SASL_SSL"`. Applied last.
     pub properties: BTreeMap<String, String>,
+    /// Extra topics for matching stories, as `[[sink.kafka.route]]` tables.
+    #[serde(rename = "route")]
+    pub routes: Vec<RouteConfig>,
+}
+
+/// A story matching every non-empty list is also sent to `topic`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    pub topic: String,
+    /// Taxonomy topic ids, e.g. `["missile-defense"]`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Source names.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Primary language subtags, e.g. `["en"]`.
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 impl Default for KafkaSinkConfig {
@@ -202,6 +221,7 @@ impl Default for KafkaSinkConfig {
             replication: 1,
             create_topics: true,
             properties: BTreeMap::new(),
+            routes: Vec::new(),
         }
     }
 }

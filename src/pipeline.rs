@@ -17,7 +17,7 @@ use wirefeed_enrich::Enricher;
 use wirefeed_fetch::{DirSource, HttpSource};
 use wirefeed_model::{DeadLetter, Flow, RawItem, Stage, Story};
 use wirefeed_normalize::{DedupStore, Normalizer};
-use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Sink};
+use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Route, Sink};
 use wirefeed_telemetry::{Health, Metrics, Queue};
 
 use crate::config::{Config, SinkKind, SourceKind};
@@ -84,24 +84,37 @@ pub async fn run(
         SinkKind::Kafka => {
             let k = &config.sink.kafka;
             Sink::Kafka(Box::new(
-                KafkaSink::connect(KafkaConfig {
-                    brokers: k.brokers.clone(),
-                    topic: k.topic.clone(),
-                    dlq_topic: k.dlq_topic.clone(),
-                    state_topic: k
-                        .state_topic
-                        .clone()
-                        .unwrap_or_else(|| format!("{}.state", k.topic)),
-                    partitions: k.partitions,
-                    replication: k.replication,
-                    create_topics: k.create_topics,
-                    exactly_once: k.exactly_once,
-                    transactional_id: k.transactional_id.clone(),
-                    batch_max_records: k.batch_max_records,
-                    batch_linger: k.batch_linger,
-                    compression: k.compression.clone(),
-                    properties: k.properties.clone(),
-                })
+                KafkaSink::connect(
+                    KafkaConfig {
+                        brokers: k.brokers.clone(),
+                        topic: k.topic.clone(),
+                        dlq_topic: k.dlq_topic.clone(),
+                        state_topic: k
+                            .state_topic
+                            .clone()
+                            .unwrap_or_else(|| format!("{}.state", k.topic)),
+                        partitions: k.partitions,
+                        replication: k.replication,
+                        create_topics: k.create_topics,
+                        exactly_once: k.exactly_once,
+                        transactional_id: k.transactional_id.clone(),
+                        batch_max_records: k.batch_max_records,
+                        batch_linger: k.batch_linger,
+                        compression: k.compression.clone(),
+                        properties: k.properties.clone(),
+                        routes: k
+                            .routes
+                            .iter()
+                            .map(|r| Route {
+                                topic: r.topic.clone(),
+                                tags: r.tags.clone(),
+                                sources: r.sources.clone(),
+                                languages: r.languages.clone(),
+                            })
+                            .collect(),
+                    },
+                    metrics.clone(),
+                )
                 .await?,
             ))
         }

@@ -75,6 +75,9 @@ topic = "{topic}"
 dlq_topic = "{dlq}"
 transactional_id = "{topic}"
 partitions = 2
+[[sink.kafka.route]]
+topic = "{topic}.defense"
+tags = ["missile-defense"]
 "#,
         brokers = brokers()
     );
@@ -189,6 +192,40 @@ partitions = 2
         .iter()
         .any(|p| p["name"] == "David Orme" && p["rel"] == "editor"));
 
+    // Routing: exactly the missile-defense stories also went to the defense topic.
+    let tagged: std::collections::BTreeSet<(String, String)> = records
+        .iter()
+        .filter(|r| {
+            r.value["subjects"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|s| s["literal"] == "missile-defense"))
+        })
+        .map(|r| {
+            (
+                r.key.clone(),
+                r.value["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(tagged.len() >= 2, "{tagged:?}");
+    let routed = tokio::task::spawn_blocking({
+        let t = format!("{topic}.defense");
+        let n = tagged.len();
+        move || consume(&t, n, Duration::from_secs(2), Duration::from_secs(30))
+    })
+    .await
+    .unwrap();
+    let routed: std::collections::BTreeSet<(String, String)> = routed
+        .iter()
+        .map(|r| {
+            (
+                r.key.clone(),
+                r.value["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(routed, tagged);
+
     // The poison file went to the dead-letter topic with its reason in headers.
     let dead = tokio::task::spawn_blocking(move || {
         consume(&dlq, 1, Duration::from_secs(1), Duration::from_secs(30))
@@ -260,6 +297,15 @@ partitions = 2
         .unwrap()
             >= 1.0,
         "conditional GET must yield 304s: {text}"
+    );
+    assert!(
+        metric(
+            &text,
+            "wirefeed_sink_transactions_total{outcome=\"committed\"}"
+        )
+        .unwrap()
+            >= 1.0,
+        "{text}"
     );
     assert_eq!(get_text(&format!("{base}/readyz")).await.trim(), "ready");
 

@@ -30,6 +30,7 @@ use wirefeed_model::{
 };
 use wirefeed_telemetry::{Health, Metrics};
 
+use crate::stats::StatsContext;
 use crate::{encode_story, record_ack, SinkError, MAX_DEAD_LETTER_PAYLOAD};
 
 /// Kafka connection, topic and delivery settings.
@@ -59,6 +60,36 @@ pub struct KafkaConfig {
     pub compression: String,
     /// Extra librdkafka properties (security, batching…), applied last so they win.
     pub properties: BTreeMap<String, String>,
+    /// Extra topics a story is also sent to when it matches.
+    pub routes: Vec<Route>,
+}
+
+/// A routing rule: a story goes to `topic` as well as the main topic when every non-empty
+/// criterion matches (any listed value of a criterion is enough).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Route {
+    pub topic: String,
+    /// Taxonomy topic ids, e.g. `missile-defense`.
+    pub tags: Vec<String>,
+    /// Source names from the config.
+    pub sources: Vec<String>,
+    /// Primary language subtags, e.g. `en`.
+    pub languages: Vec<String>,
+}
+
+impl Route {
+    pub fn matches(&self, story: &Story) -> bool {
+        let tags = self.tags.is_empty() || story.subjects.iter().any(|s| self.tags.contains(&s.id));
+        let sources = self.sources.is_empty() || self.sources.iter().any(|s| **s == *story.source);
+        let languages = self.languages.is_empty()
+            || story.language.as_deref().is_some_and(|l| {
+                let primary = l.split(['-', '_']).next().unwrap_or(l);
+                self.languages
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(primary))
+            });
+        tags && sources && languages
+    }
 }
 
 impl KafkaConfig {
@@ -78,6 +109,7 @@ impl KafkaConfig {
             batch_linger: Duration::from_millis(100),
             compression: "zstd".into(),
             properties: BTreeMap::new(),
+            routes: Vec::new(),
         }
     }
 }
@@ -93,7 +125,7 @@ const MESSAGE_TIMEOUT_MS: &str = "15000";
 const TRANSACTION_TIMEOUT_MS: &str = "60000";
 
 pub struct KafkaSink {
-    producer: FutureProducer,
+    producer: FutureProducer<StatsContext>,
     client_config: ClientConfig,
     config: KafkaConfig,
 }
@@ -112,7 +144,10 @@ fn kafka_err(context: &str) -> impl Fn(KafkaError) -> SinkError + '_ {
 impl KafkaSink {
     /// Builds the producer, checks the cluster answers, creates missing topics and, in
     /// exactly-once mode, initialises transactions (fencing any previous instance).
-    pub async fn connect(config: KafkaConfig) -> Result<KafkaSink, SinkError> {
+    pub async fn connect(
+        config: KafkaConfig,
+        metrics: Arc<Metrics>,
+    ) -> Result<KafkaSink, SinkError> {
         let mut cc = ClientConfig::new();
         cc.set("bootstrap.servers", &config.brokers)
             .set("client.id", "wirefeed")
@@ -131,7 +166,12 @@ impl KafkaSink {
         for (k, v) in &config.properties {
             cc.set(k, v);
         }
-        let producer: FutureProducer = cc.create().map_err(kafka_err("creating producer"))?;
+        if !config.properties.contains_key("statistics.interval.ms") {
+            cc.set("statistics.interval.ms", "5000");
+        }
+        let producer: FutureProducer<StatsContext> = cc
+            .create_with_context(StatsContext::new(metrics))
+            .map_err(kafka_err("creating producer"))?;
         let sink = KafkaSink {
             producer,
             client_config: cc,
@@ -178,11 +218,14 @@ impl KafkaSink {
             .iter()
             .map(|t| t.name().to_string())
             .collect();
-        let wanted = [
+        let mut wanted = vec![
             &self.config.topic,
             &self.config.dlq_topic,
             &self.config.state_topic,
         ];
+        wanted.extend(self.config.routes.iter().map(|r| &r.topic));
+        wanted.sort();
+        wanted.dedup();
         let missing: Vec<&String> = wanted
             .into_iter()
             .filter(|t| !existing.contains(t))
@@ -555,7 +598,7 @@ impl KafkaSink {
         &self,
         what: &'static str,
         health: &Health,
-        call: impl Fn(&FutureProducer) -> rdkafka::error::KafkaResult<()>
+        call: impl Fn(&FutureProducer<StatsContext>) -> rdkafka::error::KafkaResult<()>
             + Send
             + Sync
             + Clone
@@ -633,6 +676,18 @@ impl KafkaSink {
                     .producer
                     .send_result(record)
                     .map_err(|(e, _)| classify_enqueue(e))?;
+                let mut futures = vec![main];
+                for route in self.config.routes.iter().filter(|r| r.matches(story)) {
+                    let record = FutureRecord::to(&route.topic)
+                        .key(story.uri.as_str())
+                        .payload(&payload)
+                        .headers(Self::headers_for(story));
+                    futures.push(
+                        self.producer
+                            .send_result(record)
+                            .map_err(|(e, _)| classify_enqueue(e))?,
+                    );
+                }
                 let state = serde_json::to_vec(&Published::of(story)).unwrap_or_default();
                 let key = format!("{:016x}", story.fingerprint);
                 let record = FutureRecord::to(&self.config.state_topic)
@@ -642,7 +697,8 @@ impl KafkaSink {
                     .producer
                     .send_result(record)
                     .map_err(|(e, _)| classify_enqueue(e))?;
-                Ok(vec![main, st])
+                futures.push(st);
+                Ok(futures)
             }
             Flow::Dead(dl) => {
                 let truncated = dl.payload.len() > MAX_DEAD_LETTER_PAYLOAD;
@@ -666,6 +722,13 @@ impl KafkaSink {
         let producer = self.producer.clone();
         let topic = self.config.topic.clone();
         let state_topic = self.config.state_topic.clone();
+        let routes: Vec<String> = self
+            .config
+            .routes
+            .iter()
+            .filter(|r| r.matches(&story))
+            .map(|r| r.topic.clone())
+            .collect();
         Box::pin(async move {
             let payload = match encode_story(&story) {
                 Ok(p) => p,
@@ -689,6 +752,21 @@ impl KafkaSink {
                 .await
                 .map(|_| ())
                 .map_err(|(e, _)| (e, payload.clone()));
+            let mut result = result;
+            for route in &routes {
+                if result.is_err() {
+                    break;
+                }
+                let record = FutureRecord::to(route)
+                    .key(story.uri.as_str())
+                    .payload(&payload)
+                    .headers(Self::headers_for(&story));
+                result = producer
+                    .send(record, Timeout::Never)
+                    .await
+                    .map(|_| ())
+                    .map_err(|(e, _)| (e, payload.clone()));
+            }
             if result.is_ok() {
                 let state = serde_json::to_vec(&Published::of(&story)).unwrap_or_default();
                 let key = format!("{:016x}", story.fingerprint);

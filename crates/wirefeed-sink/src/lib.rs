@@ -13,6 +13,7 @@
 
 mod file;
 mod kafka;
+mod stats;
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use wirefeed_model::{Flow, Published, Story};
 use wirefeed_telemetry::{Health, Metrics};
 
 pub use file::FileSink;
-pub use kafka::{KafkaConfig, KafkaSink};
+pub use kafka::{KafkaConfig, KafkaSink, Route};
 
 /// Largest dead-letter value we send: the offending input is evidence, not data to
 /// reproduce byte for byte, and an oversized item must not be rejected a second time.

@@ -54,6 +54,14 @@ pub struct Metrics {
     pub sink_retries: IntCounter,
     /// `wirefeed_sink_in_flight_records`: records sent but not yet acknowledged.
     pub sink_in_flight: IntGauge,
+    /// `wirefeed_kafka_broker_rtt_seconds{broker}`: average round-trip time per broker node
+    /// id, from librdkafka statistics.
+    pub kafka_broker_rtt: prometheus::GaugeVec,
+    /// `wirefeed_kafka_broker_errors_total{broker, kind}`: transmit (`tx`), receive (`rx`)
+    /// errors and request `timeout`s per broker node id.
+    pub kafka_broker_errors: IntCounterVec,
+    /// `wirefeed_kafka_producer_queue_messages`: messages waiting in librdkafka's queue.
+    pub kafka_queue_messages: IntGauge,
     /// `wirefeed_stories_published_total{source}`: story versions durably written by the sink.
     pub stories_published: IntCounterVec,
     /// `wirefeed_dead_letters_total{stage, class}`.
@@ -169,6 +177,30 @@ impl Metrics {
                 let g = IntGauge::new(
                     "wirefeed_sink_in_flight_records",
                     "Records sent to the sink backend and not yet acknowledged.",
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
+            kafka_broker_rtt: {
+                let g = prometheus::GaugeVec::new(
+                    Opts::new(
+                        "wirefeed_kafka_broker_rtt_seconds",
+                        "Average broker round-trip time (librdkafka statistics).",
+                    ),
+                    &["broker"],
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
+            kafka_broker_errors: counter(
+                "wirefeed_kafka_broker_errors_total",
+                "Broker transmit/receive errors and request timeouts (librdkafka statistics).",
+                &["broker", "kind"],
+            )?,
+            kafka_queue_messages: {
+                let g = IntGauge::new(
+                    "wirefeed_kafka_producer_queue_messages",
+                    "Messages waiting in the Kafka producer's queue.",
                 )?;
                 registry.register(Box::new(g.clone()))?;
                 g
