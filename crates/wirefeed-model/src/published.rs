@@ -14,6 +14,14 @@ pub struct Published {
     #[serde(with = "hex_u64")]
     pub fingerprint: u64,
     pub source: String,
+    /// Identity inputs, so the normalizer's story window can be rebuilt (guid → uri, link →
+    /// uri, headline → uri) for stories whose local state write was lost in a crash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub headline: String,
 }
 
 impl Published {
@@ -23,6 +31,9 @@ impl Published {
             version: story.version,
             fingerprint: story.fingerprint,
             source: story.source.to_string(),
+            guid: story.guid.clone(),
+            link: story.link.clone(),
+            headline: story.headline.clone(),
         }
     }
 
@@ -46,11 +57,30 @@ impl Published {
             .and_then(|n| n.as_str())
             .unwrap_or_default()
             .to_string();
+        let altid = |role: &str| {
+            record.get("altids")?.as_array()?.iter().find_map(|a| {
+                if a.get("role")?.as_str()? == role {
+                    a.get("value")?.as_str().map(str::to_string)
+                } else {
+                    None
+                }
+            })
+        };
+        let headline = record
+            .get("headlines")
+            .and_then(|h| h.get(0))
+            .and_then(|h| h.get("value"))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         Some(Published {
             uri,
             version,
             fingerprint,
             source,
+            guid: altid("guid"),
+            link: altid("link"),
+            headline,
         })
     }
 }
