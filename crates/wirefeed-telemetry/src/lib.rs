@@ -15,4 +15,4 @@ mod server;
 
 pub use health::Health;
 pub use metrics::{Metrics, Queue};
-pub use server::{serve, ServeError};
+pub use server::{serve, serve_endpoints, Endpoints, ServeError};
