@@ -17,7 +17,7 @@ use crate::config::{Config, SinkKind, SourceConfig, SourceKind};
 )]
 pub struct Cli {
     /// Log format: human-readable text or one JSON object per line.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, env = "WIREFEED_LOG_FORMAT")]
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
@@ -29,20 +29,42 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once at startup; boxing the big `run` variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the pipeline: poll sources, clean, tag and publish stories.
     #[command(after_help = "Examples:\n  \
         wirefeed run --config config/wirefeed.toml --once\n  \
         wirefeed run --feed https://example.com/world.rss --brokers 127.0.0.1:9092 --topic wire.stories\n  \
-        wirefeed run --watch-dir ./drop --out stories.jsonl --poll-interval 10s")]
+        wirefeed run --watch-dir ./drop --out stories.jsonl --poll-interval 10s\n  \
+        wirefeed run -c /etc/wirefeed/wirefeed.toml --listen 0.0.0.0:9464 --admin-listen 0.0.0.0:9465\n\n\
+        Environment (a flag wins over its variable, both over the file): WIREFEED_CONFIG,\n\
+        WIREFEED_BROKERS, WIREFEED_TOPIC, WIREFEED_STATE_DIR, WIREFEED_LISTEN,\n\
+        WIREFEED_ADMIN_LISTEN, WIREFEED_LOG_FORMAT, RUST_LOG. Config values may say ${NAME}.")]
     Run(RunArgs),
+    /// Validate the config file and the taxonomy it names, without running anything.
+    #[command(after_help = "Exit codes:\n  \
+        0  the configuration is valid (a summary is printed)\n  \
+        1  it is not: the message names the file, the line and/or the key\n  \
+        2  the command line itself is wrong\n\n\
+        Examples:\n  \
+        wirefeed check --config config/wirefeed.toml\n  \
+        KAFKA_PASSWORD=… wirefeed check -c /etc/wirefeed/wirefeed.toml   # ${KAFKA_PASSWORD} in the file")]
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The config file (TOML). Without it, the built-in defaults are checked.
+    #[arg(long, short, env = "WIREFEED_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The config file (TOML). Without it, built-in defaults plus the flags below.
-    #[arg(long, short)]
+    #[arg(long, short, env = "WIREFEED_CONFIG")]
     pub config: Option<PathBuf>,
     /// Read every source once, drain, and exit instead of polling forever.
     #[arg(long)]
@@ -54,23 +76,26 @@ pub struct RunArgs {
     #[arg(long = "watch-dir", value_name = "DIR")]
     pub watch_dirs: Vec<PathBuf>,
     /// Publish to these Kafka brokers (host:port,…); selects the Kafka sink.
-    #[arg(long, value_name = "HOST:PORT[,…]")]
+    #[arg(long, value_name = "HOST:PORT[,…]", env = "WIREFEED_BROKERS")]
     pub brokers: Option<String>,
     /// The Kafka output topic.
-    #[arg(long)]
+    #[arg(long, env = "WIREFEED_TOPIC")]
     pub topic: Option<String>,
     /// Write JSON Lines to this file instead of Kafka.
     #[arg(long, value_name = "FILE", conflicts_with = "brokers")]
     pub out: Option<PathBuf>,
     /// Where durable state (dedup fingerprints) lives.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "WIREFEED_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
     /// Interval between polls for sources added or configured without one, e.g. 30s, 5m.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub poll_interval: Option<Duration>,
     /// Address for /metrics, /healthz and /readyz.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", env = "WIREFEED_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Separate address for /healthz and /readyz (then `listen` serves only /metrics).
+    #[arg(long, value_name = "ADDR", env = "WIREFEED_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl RunArgs {
@@ -125,6 +150,9 @@ impl RunArgs {
         }
         if let Some(l) = self.listen {
             c.listen = l;
+        }
+        if let Some(a) = self.admin_listen {
+            c.admin_listen = Some(a);
         }
         Ok(c)
     }

@@ -1,6 +1,7 @@
 //! The `wirefeed` binary: reads flags and the config file, sets up logging and signals, and
 //! hands a [`config::Config`] to [`pipeline::run`]. Nothing else happens here.
 
+mod check_cmd;
 mod cli;
 mod config;
 mod pipeline;
@@ -55,6 +56,10 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
                     summary.published, summary.duplicates, summary.dead_letters
                 );
             }
+            Ok(())
+        }
+        cli::Command::Check(args) => {
+            println!("{}", check_cmd::check(args.config)?);
             Ok(())
         }
     }
