@@ -52,6 +52,42 @@ pub enum Command {
         wirefeed check --config config/wirefeed.toml\n  \
         KAFKA_PASSWORD=… wirefeed check -c /etc/wirefeed/wirefeed.toml   # ${KAFKA_PASSWORD} in the file")]
     Check(CheckArgs),
+    /// Follow the output topic and print each record readably (or as JSON).
+    #[command(after_help = "Examples:\n  \
+        wirefeed tail --brokers 127.0.0.1:9092 --topic wire.stories\n  \
+        wirefeed tail -c config/wirefeed.toml --from-beginning --filter-topic missile-defense\n  \
+        wirefeed tail --topic wire.stories --json | jq .headlines[0].value\n  \
+        wirefeed tail --topic wire.stories --dlq   # also the dead-letter topic\n\n\
+        Brokers, topic and security properties default to the config's [sink.kafka].")]
+    Tail(TailArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TailArgs {
+    /// Take brokers, topics and librdkafka properties from this config's `[sink.kafka]`.
+    #[arg(long, short, env = "WIREFEED_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Kafka brokers (host:port,…).
+    #[arg(long, value_name = "HOST:PORT[,…]", env = "WIREFEED_BROKERS")]
+    pub brokers: Option<String>,
+    /// Topic to follow (repeatable). Default: the config's output topic.
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    /// Also follow the dead-letter topic.
+    #[arg(long)]
+    pub dlq: bool,
+    /// Only stories tagged with this taxonomy topic id (repeatable: any of them).
+    #[arg(long = "filter-topic", value_name = "TOPIC_ID")]
+    pub filter_topics: Vec<String>,
+    /// Print each record value as one line of JSON instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Start at the oldest retained record instead of only new ones.
+    #[arg(long)]
+    pub from_beginning: bool,
+    /// Exit after printing this many records.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
 }
 
 #[derive(Args, Debug)]

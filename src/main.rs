@@ -5,6 +5,7 @@ mod check_cmd;
 mod cli;
 mod config;
 mod pipeline;
+mod tail_cmd;
 
 use std::process::ExitCode;
 
@@ -62,6 +63,7 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
             println!("{}", check_cmd::check(args.config)?);
             Ok(())
         }
+        cli::Command::Tail(args) => tail_cmd::run(args).await,
     }
 }
 

@@ -101,7 +101,7 @@ fn env_references_and_overrides_apply_and_secrets_stay_out_of_the_output() {
 
 #[test]
 fn every_subcommand_has_help_with_examples_and_there_is_a_version() {
-    for sub in ["run", "check"] {
+    for sub in ["run", "check", "tail"] {
         let o = wirefeed(&[sub, "--help"], &[]);
         let t = text(&o);
         assert!(o.status.success(), "{t}");

@@ -13,6 +13,7 @@
 
 mod file;
 mod kafka;
+pub mod tail;
 
 use std::sync::Arc;
 
