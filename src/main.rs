@@ -4,6 +4,7 @@
 mod check_cmd;
 mod cli;
 mod config;
+mod ingest_cmd;
 mod pipeline;
 mod tail_cmd;
 
@@ -64,6 +65,15 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
             Ok(())
         }
         cli::Command::Tail(args) => tail_cmd::run(args).await,
+        cli::Command::Ingest(args) => {
+            let shutdown = CancellationToken::new();
+            tokio::spawn(watch_signals(
+                shutdown.clone(),
+                std::time::Duration::from_secs(9),
+            ));
+            println!("{}", ingest_cmd::run(args, shutdown).await?);
+            Ok(())
+        }
     }
 }
 

@@ -101,7 +101,7 @@ fn env_references_and_overrides_apply_and_secrets_stay_out_of_the_output() {
 
 #[test]
 fn every_subcommand_has_help_with_examples_and_there_is_a_version() {
-    for sub in ["run", "check", "tail"] {
+    for sub in ["run", "check", "tail", "ingest"] {
         let o = wirefeed(&[sub, "--help"], &[]);
         let t = text(&o);
         assert!(o.status.success(), "{t}");
@@ -154,4 +154,63 @@ async fn admin_listen_moves_the_probes_off_the_metrics_port() {
     assert!(ready, "admin /readyz never answered 200");
     assert!(metrics_ok);
     assert_eq!(probe_on_metrics.unwrap(), 404);
+}
+
+#[test]
+fn ingest_backfills_folders_and_single_files_once_and_summarises() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("stories.jsonl");
+    let state = tmp.path().join("state");
+    let args = |out: &std::path::Path| {
+        vec![
+            "ingest".to_string(),
+            repo().join("config/samples/wire").display().to_string(),
+            repo()
+                .join("config/samples/feeds/world.rss")
+                .display()
+                .to_string(),
+            "--source".into(),
+            "backfill".into(),
+            "--out".into(),
+            out.display().to_string(),
+            "--state-dir".into(),
+            state.display().to_string(),
+        ]
+    };
+    let a = args(&out);
+    let o = wirefeed(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(
+            "wirefeed ingest: 5 files, published 6 stories, dropped 1 duplicates, 0 dead letters"
+        ),
+        "{stdout}"
+    );
+    // No terminal, no progress line noise.
+    assert!(!String::from_utf8_lossy(&o.stderr).contains('\r'));
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 6);
+    let v = validator();
+    for r in &records {
+        assert_valid_ninjs(&v, r);
+        let source = r["infosources"][0]["name"].as_str().unwrap();
+        assert!(source == "backfill-1" || source == "backfill-2", "{source}");
+    }
+    // The same backfill again publishes nothing: the shared state remembers it.
+    let o = wirefeed(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("published 0 stories, dropped 7 duplicates"),
+        "{}",
+        text(&o)
+    );
+    // A path that does not exist is an error that names it.
+    let o = wirefeed(&["ingest", "/nonexistent/wirefeed-backfill"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("/nonexistent/wirefeed-backfill"));
 }
