@@ -60,7 +60,8 @@ pub struct Metrics {
     pub sources: IntGaugeVec,
     /// `wirefeed_dedup_fingerprints`: fingerprints held in the duplicate window.
     pub dedup_fingerprints: IntGauge,
-    /// `wirefeed_build_info{version}`: always 1.
+    /// `wirefeed_build_info{version, profile, target}`: always 1. `profile` is `release` or
+    /// `debug`, `target` is `<arch>-<os>`: one series per binary.
     pub build_info: IntGaugeVec,
     /// `wirefeed_ready`: 1 when `/readyz` would answer 200. Set from [`crate::Health`] at
     /// every scrape, so alerts see what the probe sees.
@@ -187,7 +188,7 @@ impl Metrics {
             build_info: gauge(
                 "wirefeed_build_info",
                 "Build information; the value is always 1.",
-                &["version"],
+                &["version", "profile", "target"],
             )?,
             ready: {
                 let g = IntGauge::new(
@@ -207,8 +208,14 @@ impl Metrics {
             },
             registry,
         };
+        let profile = if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        };
+        let target = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
         m.build_info
-            .with_label_values(&[wirefeed_model::WIREFEED_VERSION])
+            .with_label_values(&[wirefeed_model::WIREFEED_VERSION, profile, &target])
             .set(1);
         #[cfg(target_os = "linux")]
         m.registry.register(Box::new(
@@ -309,7 +316,8 @@ mod tests {
             }
         }
         assert!(names >= 10, "{names}");
-        assert!(text.contains("wirefeed_build_info{version=\""));
+        assert!(text.contains("wirefeed_build_info{profile=\""), "{text}");
+        assert!(text.contains(&format!("version=\"{}\"", wirefeed_model::WIREFEED_VERSION)));
         assert!(text.contains("wirefeed_enrich_tags_total{topic=\"missile-defense\"} 0"));
     }
 
