@@ -225,18 +225,16 @@ async fn real_prometheus_scrapes_wirefeed_evaluates_the_rules_and_every_dashboar
     );
     // The bundled samples: 8 stories published, 1 re-post dropped.
     let started = Instant::now();
+    let acked = "wirefeed_sink_records_total{outcome=\"acked\",output=\"stories\"}";
     let mut text = String::new();
     while started.elapsed() < Duration::from_secs(30) {
         text = get_text(&format!("http://{listen}/metrics")).await;
-        if metric(
-            &text,
-            "wirefeed_sink_records_total{output=\"stories\",outcome=\"acked\"}",
-        ) == Some(8.0)
-        {
+        if metric(&text, acked) == Some(8.0) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    assert_eq!(metric(&text, acked), Some(8.0), "{text}");
     lint_with_promtool(&text);
 
     let prom = Prometheus::start(&listen);
