@@ -111,35 +111,16 @@ pub async fn run_with_metrics(
     tracing::info!(sink = %sink.describe(), sources = source_names.len(), topics = topics.len(), "starting pipeline");
 
     let server_stop = CancellationToken::new();
-    let (addr, server) = wirefeed_telemetry::serve_endpoints(
+    let (addr, server) = wirefeed_telemetry::serve_with_admin(
         config.listen,
-        match config.admin_listen {
-            Some(_) => wirefeed_telemetry::Endpoints::Metrics,
-            None => wirefeed_telemetry::Endpoints::All,
-        },
+        config.admin_listen,
         metrics.clone(),
         health.clone(),
         server_stop.clone(),
     )
     .await
     .map_err(|e| anyhow::anyhow!(e))?;
-    tracing::info!(%addr, "serving /metrics{}", if config.admin_listen.is_some() { "" } else { ", /healthz, /readyz" });
-    let admin = match config.admin_listen {
-        Some(a) => {
-            let (addr, task) = wirefeed_telemetry::serve_endpoints(
-                a,
-                wirefeed_telemetry::Endpoints::Probes,
-                metrics.clone(),
-                health.clone(),
-                server_stop.clone(),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e))?;
-            tracing::info!(%addr, "serving /healthz, /readyz (admin)");
-            Some(task)
-        }
-        None => None,
-    };
+    tracing::info!(%addr, "serving /metrics, /healthz, /readyz");
 
     let cap = config.pipeline.channel_capacity;
     let (raw_tx, raw_rx) = mpsc::channel::<Flow<RawItem>>(cap);
@@ -235,9 +216,6 @@ pub async fn run_with_metrics(
     }
     server_stop.cancel();
     let _ = server.await;
-    if let Some(task) = admin {
-        let _ = task.await;
-    }
     sink_result?;
 
     Ok(Summary {

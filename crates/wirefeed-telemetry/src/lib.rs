@@ -17,4 +17,4 @@ pub use health::Health;
 pub use metrics::{Metrics, Queue};
 /// The kind of a gathered metric family, for callers that inspect `Metrics::registry`.
 pub use prometheus::proto::MetricType;
-pub use server::{serve, serve_endpoints, Endpoints, ServeError};
+pub use server::{serve, serve_endpoints, serve_with_admin, Endpoints, ServeError};

@@ -50,6 +50,36 @@ pub async fn serve(
     serve_endpoints(addr, Endpoints::All, metrics, health, shutdown).await
 }
 
+/// [`serve`] on `listen`, or, with an `admin` address, `/metrics` on `listen` and the probes
+/// on `admin`. Returns the address of `listen` and one task that ends when both servers have.
+pub async fn serve_with_admin(
+    listen: SocketAddr,
+    admin: Option<SocketAddr>,
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
+    shutdown: CancellationToken,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), ServeError> {
+    let Some(admin) = admin else {
+        return serve(listen, metrics, health, shutdown).await;
+    };
+    let (addr, main) = serve_endpoints(
+        listen,
+        Endpoints::Metrics,
+        metrics.clone(),
+        health.clone(),
+        shutdown.clone(),
+    )
+    .await?;
+    let (admin_addr, probes) =
+        serve_endpoints(admin, Endpoints::Probes, metrics, health, shutdown).await?;
+    tracing::info!(%admin_addr, "serving /healthz, /readyz on the admin address");
+    let both = tokio::spawn(async move {
+        let _ = main.await;
+        let _ = probes.await;
+    });
+    Ok((addr, both))
+}
+
 /// [`serve`] restricted to some [`Endpoints`]; other paths answer 404.
 pub async fn serve_endpoints(
     addr: SocketAddr,
