@@ -14,7 +14,8 @@ use crate::cli::IngestArgs;
 use crate::config::{Config, SinkKind, SourceConfig, SourceKind};
 use crate::pipeline;
 
-/// Runs the backfill; returns the summary line.
+/// Runs the backfill; returns the summary line. `shutdown` stops it early (SIGINT/SIGTERM):
+/// what was read so far is drained and published, as with `run`.
 pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Result<String> {
     let mut config = match &args.config {
         Some(p) => Config::load(p)?,
@@ -84,20 +85,28 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
 
     let metrics = Arc::new(Metrics::new().context("registering metrics")?);
     let started = Instant::now();
-    let progress = std::io::stderr().is_terminal().then(|| {
+    // On a terminal: one status line rewritten twice a second. Elsewhere (a Kubernetes Job,
+    // CI): a log line every 10 s, so progress is visible without flooding the log.
+    let terminal = std::io::stderr().is_terminal();
+    let progress = {
         let metrics = metrics.clone();
         tokio::spawn(async move {
+            let every = Duration::from_millis(if terminal { 500 } else { 10_000 });
             loop {
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                tokio::time::sleep(every).await;
                 let line = progress_line(&metrics, total_files, started.elapsed());
-                eprint!("\r\x1b[2K{line}");
-                let _ = std::io::stderr().flush();
+                if terminal {
+                    eprint!("\r\x1b[2K{line}");
+                    let _ = std::io::stderr().flush();
+                } else {
+                    tracing::info!("{line}");
+                }
             }
         })
-    });
+    };
     let result = pipeline::run_with_metrics(config, shutdown, true, metrics.clone()).await;
-    if let Some(task) = progress {
-        task.abort();
+    progress.abort();
+    if terminal {
         eprint!("\r\x1b[2K");
     }
     let summary = result?;
