@@ -17,7 +17,7 @@ use crate::config::{Config, SinkKind, SourceConfig, SourceKind};
 )]
 pub struct Cli {
     /// Log format: human-readable text or one JSON object per line.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true, env = "WIREFEED_LOG_FORMAT")]
     pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
@@ -29,20 +29,116 @@ pub enum LogFormat {
     Json,
 }
 
+// Parsed once at startup; boxing the big `run` variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the pipeline: poll sources, clean, tag and publish stories.
     #[command(after_help = "Examples:\n  \
         wirefeed run --config config/wirefeed.toml --once\n  \
         wirefeed run --feed https://example.com/world.rss --brokers 127.0.0.1:9092 --topic wire.stories\n  \
-        wirefeed run --watch-dir ./drop --out stories.jsonl --poll-interval 10s")]
+        wirefeed run --watch-dir ./drop --out stories.jsonl --poll-interval 10s\n  \
+        wirefeed run -c /etc/wirefeed/wirefeed.toml --listen 0.0.0.0:9464 --admin-listen 0.0.0.0:9465\n\n\
+        Environment (a flag wins over its variable, both over the file): WIREFEED_CONFIG,\n\
+        WIREFEED_BROKERS, WIREFEED_TOPIC, WIREFEED_STATE_DIR, WIREFEED_LISTEN,\n\
+        WIREFEED_ADMIN_LISTEN, WIREFEED_LOG_FORMAT, RUST_LOG. Config values may say ${NAME}.")]
     Run(RunArgs),
+    /// Validate the config file and the taxonomy it names, without running anything.
+    #[command(after_help = "Exit codes:\n  \
+        0  the configuration is valid (a summary is printed)\n  \
+        1  it is not: the message names the file, the line and/or the key\n  \
+        2  the command line itself is wrong\n\n\
+        Examples:\n  \
+        wirefeed check --config config/wirefeed.toml\n  \
+        KAFKA_PASSWORD=… wirefeed check -c /etc/wirefeed/wirefeed.toml   # ${KAFKA_PASSWORD} in the file")]
+    Check(CheckArgs),
+    /// Follow the output topic and print each record readably (or as JSON).
+    #[command(after_help = "Examples:\n  \
+        wirefeed tail --brokers 127.0.0.1:9092 --topic wire.stories\n  \
+        wirefeed tail -c config/wirefeed.toml --from-beginning --filter-topic missile-defense\n  \
+        wirefeed tail --topic wire.stories --json | jq .headlines[0].value\n  \
+        wirefeed tail --topic wire.stories --dlq   # also the dead-letter topic\n\n\
+        Brokers, topic and security properties default to the config's [sink.kafka].")]
+    Tail(TailArgs),
+    /// Backfill: read folders or files once through the whole pipeline, then exit.
+    #[command(
+        after_help = "Progress (files, stories/s, ETA) is shown on a terminal; a summary is printed at the end.\n\
+        The config's sinks, state, normalize and enrich settings apply; its sources are ignored.\n\n\
+        Examples:\n  \
+        wirefeed ingest --config config/wirefeed.toml ./archive/2025\n  \
+        wirefeed ingest ./backfill/*.txt --out backfill.jsonl --state-dir ./state\n  \
+        wirefeed ingest -c /etc/wirefeed/wirefeed.toml --source reuters-archive /data/reuters"
+    )]
+    Ingest(IngestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Folders (every wire-copy or feed file directly inside) or single files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The config file for sink, state, normalize and enrich settings.
+    #[arg(long, short, env = "WIREFEED_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The `source` name recorded on metrics and record headers.
+    #[arg(long, default_value = "ingest")]
+    pub source: String,
+    /// Publish to these Kafka brokers (host:port,…).
+    #[arg(long, value_name = "HOST:PORT[,…]", env = "WIREFEED_BROKERS")]
+    pub brokers: Option<String>,
+    /// The Kafka output topic.
+    #[arg(long, env = "WIREFEED_TOPIC")]
+    pub topic: Option<String>,
+    /// Write JSON Lines to this file instead.
+    #[arg(long, value_name = "FILE", conflicts_with = "brokers")]
+    pub out: Option<PathBuf>,
+    /// Durable dedup state, shared with the service to skip what it already published.
+    #[arg(long, value_name = "DIR", env = "WIREFEED_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Address for /metrics during the run (default: any free port on 127.0.0.1).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Args, Debug)]
+pub struct TailArgs {
+    /// Take brokers, topics and librdkafka properties from this config's `[sink.kafka]`.
+    #[arg(long, short, env = "WIREFEED_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Kafka brokers (host:port,…).
+    #[arg(long, value_name = "HOST:PORT[,…]", env = "WIREFEED_BROKERS")]
+    pub brokers: Option<String>,
+    /// Topic to follow (repeatable). Default: the config's output topic.
+    #[arg(long = "topic", value_name = "TOPIC")]
+    pub topics: Vec<String>,
+    /// Also follow the dead-letter topic.
+    #[arg(long)]
+    pub dlq: bool,
+    /// Only stories tagged with this taxonomy topic id (repeatable: any of them).
+    #[arg(long = "filter-topic", value_name = "TOPIC_ID")]
+    pub filter_topics: Vec<String>,
+    /// Print each record value as one line of JSON instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Start at the oldest retained record instead of only new ones.
+    #[arg(long)]
+    pub from_beginning: bool,
+    /// Exit after printing this many records.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The config file (TOML). Without it, the built-in defaults are checked.
+    #[arg(long, short, env = "WIREFEED_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The config file (TOML). Without it, built-in defaults plus the flags below.
-    #[arg(long, short)]
+    #[arg(long, short, env = "WIREFEED_CONFIG")]
     pub config: Option<PathBuf>,
     /// Read every source once, drain, and exit instead of polling forever.
     #[arg(long)]
@@ -54,23 +150,26 @@ pub struct RunArgs {
     #[arg(long = "watch-dir", value_name = "DIR")]
     pub watch_dirs: Vec<PathBuf>,
     /// Publish to these Kafka brokers (host:port,…); selects the Kafka sink.
-    #[arg(long, value_name = "HOST:PORT[,…]")]
+    #[arg(long, value_name = "HOST:PORT[,…]", env = "WIREFEED_BROKERS")]
     pub brokers: Option<String>,
     /// The Kafka output topic.
-    #[arg(long)]
+    #[arg(long, env = "WIREFEED_TOPIC")]
     pub topic: Option<String>,
     /// Write JSON Lines to this file instead of Kafka.
     #[arg(long, value_name = "FILE", conflicts_with = "brokers")]
     pub out: Option<PathBuf>,
     /// Where durable state (dedup fingerprints) lives.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", env = "WIREFEED_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
     /// Interval between polls for sources added or configured without one, e.g. 30s, 5m.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub poll_interval: Option<Duration>,
     /// Address for /metrics, /healthz and /readyz.
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", env = "WIREFEED_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Separate address for /healthz and /readyz (then `listen` serves only /metrics).
+    #[arg(long, value_name = "ADDR", env = "WIREFEED_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl RunArgs {
@@ -125,6 +224,9 @@ impl RunArgs {
         }
         if let Some(l) = self.listen {
             c.listen = l;
+        }
+        if let Some(a) = self.admin_listen {
+            c.admin_listen = Some(a);
         }
         Ok(c)
     }

@@ -1,6 +1,10 @@
 //! The configuration file: one TOML document, every key documented here, defaults in one
 //! place ([`Default`] impls). Relative paths are resolved against the config file's folder,
 //! so a config works from any working directory.
+//!
+//! Layers: defaults → the file → environment variables and flags (clap's `env`, see `cli.rs`).
+//! String values may reference the environment as `${NAME}` (write `$${` for a literal
+//! `${`), so credentials live in the deployment's secrets, not in the file.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,6 +19,9 @@ use serde::Deserialize;
 pub struct Config {
     /// Address of the `/metrics`, `/healthz` and `/readyz` endpoints.
     pub listen: SocketAddr,
+    /// If set, `/healthz` and `/readyz` move to this address and `listen` serves only
+    /// `/metrics`: probes on a port only the orchestrator reaches.
+    pub admin_listen: Option<SocketAddr>,
     /// Where durable state lives (the dedup fingerprints). Unset: in memory only.
     pub state_dir: Option<PathBuf>,
     pub pipeline: PipelineConfig,
@@ -30,6 +37,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            admin_listen: None,
             state_dir: None,
             pipeline: PipelineConfig::default(),
             sources: Vec::new(),
@@ -151,7 +159,7 @@ impl Default for FileSinkConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaSinkConfig {
     /// Bootstrap servers, `host:port[,host:port…]`.
@@ -205,6 +213,40 @@ pub struct RouteConfig {
     pub languages: Vec<String>,
 }
 
+/// librdkafka property names whose values are credentials.
+fn is_secret_property(key: &str) -> bool {
+    ["password", "secret", "token", "key.pem", "jaas"]
+        .iter()
+        .any(|w| key.contains(w))
+}
+
+/// Hand-written so credentials in `properties` never reach a log line or an error message.
+impl std::fmt::Debug for KafkaSinkConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let properties: BTreeMap<&str, &str> = self
+            .properties
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret_property(k) {
+                    "<redacted>"
+                } else {
+                    v
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("KafkaSinkConfig")
+            .field("brokers", &self.brokers)
+            .field("topic", &self.topic)
+            .field("dlq_topic", &self.dlq_topic)
+            .field("partitions", &self.partitions)
+            .field("replication", &self.replication)
+            .field("create_topics", &self.create_topics)
+            .field("properties", &properties)
+            .finish()
+    }
+}
+
 impl Default for KafkaSinkConfig {
     fn default() -> Self {
         KafkaSinkConfig {
@@ -228,14 +270,35 @@ impl Default for KafkaSinkConfig {
 
 impl Config {
     /// Reads a config file; errors name the file, and toml's message names line and key.
+    /// `${NAME}` references are replaced from the process environment.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        let mut config: Config =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut config = Config::parse(&text, &|name| std::env::var(name).ok())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.resolve_paths(base);
         Ok(config)
+    }
+
+    /// Parses config text, resolving `${NAME}` with `env`.
+    ///
+    /// Substitution works on the value tree, not the text, so a variable's content can never
+    /// change the document's structure (it is one string, whatever it contains). A value tree
+    /// has lost line numbers, so when it does not fit [`Config`] the text is parsed again to
+    /// report the error with its line.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let mut tree: toml::Value = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        expand_env(&mut tree, &mut String::new(), env)?;
+        match Config::deserialize(tree) {
+            Ok(c) => Ok(c),
+            Err(after) => match toml::from_str::<Config>(text) {
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+                Ok(_) => Err(anyhow::anyhow!(
+                    "after substituting environment variables: {after}"
+                )),
+            },
+        }
     }
 
     fn resolve_paths(&mut self, base: &Path) {
@@ -258,38 +321,118 @@ impl Config {
         fix(&mut self.sink.file.path);
     }
 
-    /// Checks what serde cannot: required per-kind keys, unique names, URL schemes.
+    /// Checks what serde cannot: required per-kind keys, unique names, URL schemes. Messages
+    /// name the key (`source[1].url`: the second `[[source]]`), since serde has no line here.
     pub fn validate(&self) -> anyhow::Result<()> {
         let mut names = std::collections::HashSet::new();
-        for s in &self.sources {
-            anyhow::ensure!(!s.name.is_empty(), "a source has an empty name");
+        for (i, s) in self.sources.iter().enumerate() {
+            anyhow::ensure!(!s.name.is_empty(), "key `source[{i}].name`: is empty");
             anyhow::ensure!(
                 names.insert(&s.name),
-                "source name {:?} is used twice",
+                "key `source[{i}].name`: source name {:?} is used twice",
                 s.name
             );
             match s.kind {
                 SourceKind::Http => {
                     let url = s.url.as_deref().ok_or_else(|| {
-                        anyhow::anyhow!("source {:?}: kind http needs url", s.name)
+                        anyhow::anyhow!(
+                            "key `source[{i}].url`: source {:?} has kind http and needs url",
+                            s.name
+                        )
                     })?;
                     anyhow::ensure!(
                         url.starts_with("http://") || url.starts_with("https://"),
-                        "source {:?}: url must be http or https",
+                        "key `source[{i}].url`: source {:?}: url must be http or https",
                         s.name
                     );
                 }
                 SourceKind::Dir => {
-                    anyhow::ensure!(s.path.is_some(), "source {:?}: kind dir needs path", s.name);
+                    anyhow::ensure!(
+                        s.path.is_some(),
+                        "key `source[{i}].path`: source {:?} has kind dir and needs path",
+                        s.name
+                    );
                 }
             }
         }
         anyhow::ensure!(
             self.pipeline.channel_capacity > 0,
-            "pipeline.channel_capacity must be > 0"
+            "key `pipeline.channel_capacity`: must be > 0"
         );
+        if let Some(admin) = self.admin_listen {
+            anyhow::ensure!(
+                admin != self.listen || admin.port() == 0,
+                "key `admin_listen`: must differ from `listen` ({admin})"
+            );
+        }
         Ok(())
     }
+}
+
+/// Replaces `${NAME}` in every string of `value`; `key` is the dotted path, for errors.
+fn expand_env(
+    value: &mut toml::Value,
+    key: &mut String,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    match value {
+        toml::Value::String(s) if s.contains('$') => *s = expand_str(s, key, env)?,
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = key.len();
+                key.push_str(&format!("[{i}]"));
+                expand_env(item, key, env)?;
+                key.truncate(len);
+            }
+        }
+        toml::Value::Table(table) => {
+            for (k, item) in table.iter_mut() {
+                let len = key.len();
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(k);
+                expand_env(item, key, env)?;
+                key.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Hand-rolled: one `${NAME}` form and one escape do not justify a templating crate, and the
+/// error must name the key, which generic expanders do not know.
+fn expand_str(s: &str, key: &str, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(t) = tail.strip_prefix("$${") {
+            out.push_str("${");
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix("${") {
+            let end = t
+                .find('}')
+                .ok_or_else(|| anyhow::anyhow!("key `{key}`: unclosed `${{` in {s:?}"))?;
+            let name = &t[..end];
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "key `{key}`: `${{{name}}}` is not a valid environment variable name"
+            );
+            let v = env(name).ok_or_else(|| {
+                anyhow::anyhow!("key `{key}`: environment variable {name} is not set")
+            })?;
+            out.push_str(&v);
+            rest = &t[end + 1..];
+        } else {
+            out.push('$');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -329,5 +472,75 @@ mod tests {
         )
         .unwrap();
         assert!(c.validate().is_err());
+    }
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "KAFKA_PASSWORD" => Some("hunter2\" = [oops".into()),
+            "BROKERS" => Some("k1:9092,k2:9092".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn env_references_are_substituted_as_plain_strings() {
+        let c = Config::parse(
+            "[sink.kafka]\nbrokers = \"${BROKERS}\"\ntopic = \"cost-$5-$${literal}\"\n[sink.kafka.properties]\n\"sasl.password\" = \"${KAFKA_PASSWORD}\"\n",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(c.sink.kafka.brokers, "k1:9092,k2:9092");
+        assert_eq!(c.sink.kafka.topic, "cost-$5-${literal}");
+        assert_eq!(
+            c.sink.kafka.properties["sasl.password"],
+            "hunter2\" = [oops"
+        );
+    }
+
+    #[test]
+    fn an_unset_env_reference_names_the_key_and_the_variable() {
+        let err = Config::parse(
+            "[[source]]\nname = \"a\"\nkind = \"http\"\nurl = \"https://x/${FEED_TOKEN}\"\n",
+            &env,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("source[0].url") && err.contains("FEED_TOKEN"),
+            "{err}"
+        );
+        let err = Config::parse("state_dir = \"${unclosed\"\n", &env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("state_dir") && err.contains("unclosed"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn env_references_work_in_non_string_keys_and_errors_keep_their_line() {
+        let lookup = |n: &str| (n == "ADDR").then(|| "0.0.0.0:9464".to_string());
+        let c = Config::parse("listen = \"${ADDR}\"\n", &lookup).unwrap();
+        assert_eq!(c.listen.port(), 9464);
+        let err = Config::parse("state_dir = \"${ADDR}\"\n[sink]\nkinds = 1\n", &lookup)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("kinds") && err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config::parse(
+            "[sink.kafka.properties]\n\"sasl.password\" = \"${KAFKA_PASSWORD}\"\n\"sasl.username\" = \"svc\"\n",
+            &env,
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && shown.contains("svc"),
+            "{shown}"
+        );
     }
 }

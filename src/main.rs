@@ -1,9 +1,12 @@
 //! The `wirefeed` binary: reads flags and the config file, sets up logging and signals, and
 //! hands a [`config::Config`] to [`pipeline::run`]. Nothing else happens here.
 
+mod check_cmd;
 mod cli;
 mod config;
+mod ingest_cmd;
 mod pipeline;
+mod tail_cmd;
 
 use std::process::ExitCode;
 
@@ -55,6 +58,20 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
                     summary.published, summary.duplicates, summary.dead_letters
                 );
             }
+            Ok(())
+        }
+        cli::Command::Check(args) => {
+            println!("{}", check_cmd::check(args.config)?);
+            Ok(())
+        }
+        cli::Command::Tail(args) => tail_cmd::run(args).await,
+        cli::Command::Ingest(args) => {
+            let shutdown = CancellationToken::new();
+            tokio::spawn(watch_signals(
+                shutdown.clone(),
+                std::time::Duration::from_secs(9),
+            ));
+            println!("{}", ingest_cmd::run(args, shutdown).await?);
             Ok(())
         }
     }

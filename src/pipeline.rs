@@ -46,6 +46,16 @@ pub async fn run(
     once: bool,
 ) -> anyhow::Result<Summary> {
     let metrics = Arc::new(Metrics::new().context("registering metrics")?);
+    run_with_metrics(config, shutdown, once, metrics).await
+}
+
+/// [`run`] with the caller's [`Metrics`], so `wirefeed ingest` can show progress from them.
+pub async fn run_with_metrics(
+    config: Config,
+    shutdown: CancellationToken,
+    once: bool,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<Summary> {
     let health = Arc::new(Health::new(
         config.pipeline.backpressure_limit.as_secs() as i64
     ));
@@ -140,8 +150,9 @@ pub async fn run(
     tracing::info!(sink = %sink.describe(), sources = source_names.len(), topics = topics.len(), "starting pipeline");
 
     let server_stop = CancellationToken::new();
-    let (addr, server) = wirefeed_telemetry::serve(
+    let (addr, server) = wirefeed_telemetry::serve_with_admin(
         config.listen,
+        config.admin_listen,
         metrics.clone(),
         health.clone(),
         server_stop.clone(),

@@ -14,6 +14,7 @@
 mod file;
 mod kafka;
 mod stats;
+pub mod tail;
 
 use std::sync::Arc;
 

@@ -49,6 +49,16 @@ impl Health {
         }
     }
 
+    /// Seconds the pipeline has been blocked on the sink without a break; 0 when it is not.
+    pub fn backpressure_secs(&self) -> i64 {
+        let since = self.backpressure_since.load(Ordering::Relaxed);
+        if since > 0 {
+            (now_secs() - since).max(0)
+        } else {
+            0
+        }
+    }
+
     /// `Ok(())` when ready, else the reasons, one per line, for the `/readyz` body.
     pub fn readiness(&self) -> Result<(), String> {
         let mut why = Vec::new();
@@ -58,10 +68,12 @@ impl Health {
         if !self.sink_connected.load(Ordering::Relaxed) {
             why.push("sink not connected".to_string());
         }
-        let since = self.backpressure_since.load(Ordering::Relaxed);
+        let blocked = self.backpressure_secs();
         let limit = self.backpressure_limit_secs.load(Ordering::Relaxed);
-        if since > 0 && now_secs() - since > limit {
-            why.push(format!("backpressure for {}s", now_secs() - since));
+        if blocked > limit {
+            why.push(format!(
+                "backpressure for {blocked}s (limit {limit}s): the sink cannot keep up"
+            ));
         }
         if why.is_empty() {
             Ok(())
@@ -87,7 +99,9 @@ mod tests {
         h.backpressure_since
             .store(now_secs() - 5, Ordering::Relaxed);
         assert!(h.readiness().unwrap_err().contains("backpressure"));
+        assert!(h.backpressure_secs() >= 5);
         h.set_backpressure(false);
+        assert_eq!(h.backpressure_secs(), 0);
         assert!(h.readiness().is_ok());
     }
 }

@@ -15,4 +15,6 @@ mod server;
 
 pub use health::Health;
 pub use metrics::{Metrics, Queue};
-pub use server::{serve, ServeError};
+/// The kind of a gathered metric family, for callers that inspect `Metrics::registry`.
+pub use prometheus::proto::MetricType;
+pub use server::{serve, serve_endpoints, serve_with_admin, Endpoints, ServeError};

@@ -1,7 +1,8 @@
 use prometheus::{
-    exponential_buckets, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    exponential_buckets, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
     IntGauge, IntGaugeVec, Opts, Registry,
 };
+use wirefeed_model::{ErrorClass, Stage};
 
 /// The bounded channels between stages, as the `queue` label of [`Metrics::queue_depth`].
 #[derive(Debug, Clone, Copy)]
@@ -76,8 +77,16 @@ pub struct Metrics {
     pub sources: IntGaugeVec,
     /// `wirefeed_dedup_fingerprints`: fingerprints held in the duplicate window.
     pub dedup_fingerprints: IntGauge,
-    /// `wirefeed_build_info{version}`: always 1.
+    /// `wirefeed_build_info{version, profile, target}`: always 1. `profile` is `release` or
+    /// `debug`, `target` is `<arch>-<os>`: one series per binary.
     pub build_info: IntGaugeVec,
+    /// `wirefeed_ready`: 1 when `/readyz` would answer 200. Set from [`crate::Health`] at
+    /// every scrape, so alerts see what the probe sees.
+    pub ready: IntGauge,
+    /// `wirefeed_backpressure_seconds`: how long the pipeline has been blocked on the sink
+    /// without a break, 0 when it is not. Set at every scrape; the sustained-backpressure alert
+    /// reads it, because a 0/1 flag sampled every 15 s would miss the duration.
+    pub backpressure_seconds: Gauge,
 }
 
 impl Metrics {
@@ -252,12 +261,34 @@ impl Metrics {
             build_info: gauge(
                 "wirefeed_build_info",
                 "Build information; the value is always 1.",
-                &["version"],
+                &["version", "profile", "target"],
             )?,
+            ready: {
+                let g = IntGauge::new(
+                    "wirefeed_ready",
+                    "1 when the service is ready (sources loaded, sink connected, no sustained backpressure).",
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
+            backpressure_seconds: {
+                let g = Gauge::new(
+                    "wirefeed_backpressure_seconds",
+                    "How long the pipeline has been continuously blocked on the sink; 0 when it is not.",
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
+            },
             registry,
         };
+        let profile = if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        };
+        let target = format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS);
         m.build_info
-            .with_label_values(&[wirefeed_model::WIREFEED_VERSION])
+            .with_label_values(&[wirefeed_model::WIREFEED_VERSION, profile, &target])
             .set(1);
         #[cfg(target_os = "linux")]
         m.registry.register(Box::new(
@@ -267,11 +298,17 @@ impl Metrics {
     }
 
     /// Creates the series for known label values up front, so dashboards and alerts see zeros
-    /// instead of missing series before the first event.
+    /// instead of missing series before the first event, and every family in
+    /// `docs/metrics.md` is on `/metrics` from the first scrape.
     pub fn preregister(&self, sources: &[String], topics: &[String]) {
         for s in sources {
             for o in ["ok", "not_modified", "parse_error", "network_error"] {
                 self.fetch_requests.with_label_values(&[s, o]);
+            }
+            self.fetch_bytes.with_label_values(&[s]);
+            self.fetch_duration.with_label_values(&[s]);
+            for o in ["new", "unchanged", "dead_letter"] {
+                self.fetch_items.with_label_values(&[s, o]);
             }
             for o in ["accepted", "duplicate", "dead_letter"] {
                 self.normalize_stories.with_label_values(&[s, o]);
@@ -295,6 +332,26 @@ impl Metrics {
             for o in ["acked", "failed"] {
                 self.sink_records.with_label_values(&[out, o]);
             }
+        }
+        let stages = [Stage::Fetch, Stage::Normalize, Stage::Enrich, Stage::Sink];
+        let classes = [
+            ErrorClass::Parse,
+            ErrorClass::Empty,
+            ErrorClass::TooLarge,
+            ErrorClass::Serialize,
+            ErrorClass::Rejected,
+        ];
+        for stage in stages {
+            for class in classes {
+                self.dead_letters
+                    .with_label_values(&[stage.as_str(), class.as_str()]);
+            }
+        }
+        for stage in [Stage::Normalize, Stage::Enrich] {
+            self.stage_duration.with_label_values(&[stage.as_str()]);
+        }
+        for kind in ["http", "dir"] {
+            self.sources.with_label_values(&[kind]);
         }
     }
 
@@ -335,7 +392,67 @@ mod tests {
             }
         }
         assert!(names >= 10, "{names}");
-        assert!(text.contains("wirefeed_build_info{version=\""));
+        assert!(text.contains("wirefeed_build_info{profile=\""), "{text}");
+        assert!(text.contains(&format!("version=\"{}\"", wirefeed_model::WIREFEED_VERSION)));
         assert!(text.contains("wirefeed_enrich_tags_total{topic=\"missile-defense\"} 0"));
+    }
+
+    /// `(name, type)` rows of the catalog table in `docs/metrics.md`.
+    fn catalog() -> Vec<(String, String)> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/metrics.md");
+        let text = std::fs::read_to_string(path).expect("docs/metrics.md");
+        text.lines()
+            .filter_map(|l| {
+                let mut cells = l.strip_prefix("| `")?.split('|');
+                let name = cells.next()?.trim().trim_end_matches('`').to_string();
+                let kind = cells.next()?.trim().to_string();
+                Some((name, kind))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn catalog_matches_exported_metrics() {
+        let m = Metrics::new().unwrap();
+        m.preregister(&["a".into()], &["missile-defense".into()]);
+        // Per-broker series appear once librdkafka reports statistics (Kafka sink only); the
+        // broker ids are not known before that.
+        m.kafka_broker_rtt.with_label_values(&["1"]).set(0.001);
+        m.kafka_broker_errors.with_label_values(&["1", "tx"]).inc();
+        let exported: std::collections::BTreeMap<String, String> = m
+            .registry
+            .gather()
+            .iter()
+            .map(|f| {
+                let kind = match f.get_field_type() {
+                    prometheus::proto::MetricType::COUNTER => "counter",
+                    prometheus::proto::MetricType::GAUGE => "gauge",
+                    prometheus::proto::MetricType::HISTOGRAM => "histogram",
+                    other => panic!("{}: unexpected type {other:?}", f.name()),
+                };
+                (f.name().to_string(), kind.to_string())
+            })
+            .collect();
+        let documented: std::collections::BTreeMap<String, String> =
+            catalog().into_iter().collect();
+        for (name, kind) in &exported {
+            assert_eq!(
+                documented.get(name),
+                Some(kind),
+                "{name} ({kind}) is exported but not (or with another type) in docs/metrics.md"
+            );
+        }
+        for name in documented.keys() {
+            // The collector exports these only on Linux, and the limit only when one is set.
+            if (name.starts_with("process_") && !cfg!(target_os = "linux"))
+                || name == "process_virtual_memory_max_bytes"
+            {
+                continue;
+            }
+            assert!(
+                exported.contains_key(name),
+                "{name} is in docs/metrics.md but not exported"
+            );
+        }
     }
 }
