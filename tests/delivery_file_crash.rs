@@ -16,30 +16,24 @@ fn file_sink_has_each_story_once_after_sigkills() {
     let tmp = tempfile::tempdir().unwrap();
     let drop_dir = tmp.path().join("drop");
     std::fs::create_dir(&drop_dir).unwrap();
-    // Stories arrive over ~4 s while the process is being killed, so kills land mid-work:
-    // between writing lines and acknowledging them, and in the middle of a write.
-    let writer = {
-        let drop_dir = drop_dir.clone();
-        std::thread::spawn(move || {
-            for i in 0..STORIES {
-                let words: Vec<String> = (0..40)
-                    .map(|k| format!("v{}", (i * 7919 + k * 7727) % 999_983))
-                    .collect();
-                let tmp_path = drop_dir.join(format!("{i:05}.txt.tmp"));
-                std::fs::write(
-                    &tmp_path,
-                    format!(
-                        "File story {i:05}\n\nROME, Feb 3 (Reuters) - {}.\n",
-                        words.join(" ")
-                    ),
-                )
-                .unwrap();
-                std::fs::rename(&tmp_path, drop_dir.join(format!("{i:05}.txt"))).unwrap();
-                if i % 25 == 24 {
-                    std::thread::sleep(Duration::from_millis(60));
-                }
-            }
-        })
+    // 250 new stories arrive before each run; each run is killed shortly after it starts
+    // writing, so kills land between writing lines and acknowledging them, and mid-write.
+    let write_round = |round: usize| {
+        for i in round * 250..(round + 1) * 250 {
+            let words: Vec<String> = (0..40)
+                .map(|k| format!("v{}", (i * 7919 + k * 7727) % 999_983))
+                .collect();
+            let tmp_path = drop_dir.join(format!("{i:05}.txt.tmp"));
+            std::fs::write(
+                &tmp_path,
+                format!(
+                    "File story {i:05}\n\nROME, Feb 3 (Reuters) - {}.\n",
+                    words.join(" ")
+                ),
+            )
+            .unwrap();
+            std::fs::rename(&tmp_path, drop_dir.join(format!("{i:05}.txt"))).unwrap();
+        }
     };
     let out = tmp.path().join("out/stories.jsonl");
     let state = tmp.path().join("state");
@@ -61,23 +55,28 @@ fn file_sink_has_each_story_once_after_sigkills() {
         .unwrap()
         .as_nanos() as u64
         | 1;
+    let lines = |p: &std::path::Path| {
+        std::fs::read(p)
+            .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+            .unwrap_or(0)
+    };
     let mut interrupted = Vec::new();
-    for round in 0..6 {
+    for round in 0..STORIES / 250 {
+        write_round(round);
+        let before = lines(&out);
         let mut wf = Wirefeed::start(&args, &tmp.path().join(format!("run-{round}.log")));
+        let started = std::time::Instant::now();
+        while lines(&out) <= before && started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        std::thread::sleep(Duration::from_millis(300 + x % 700));
+        std::thread::sleep(Duration::from_millis(x % 40));
         let _ = wf.child.kill();
         let _ = wf.child.wait();
-        interrupted.push(
-            wf.log_text()
-                .lines()
-                .filter(|l| l.contains("published") && l.contains("version"))
-                .count(),
-        );
+        interrupted.push(lines(&out).saturating_sub(before));
     }
-    writer.join().unwrap();
     // A final run to completion.
     let mut once = args.to_vec();
     once.push("--once");
@@ -97,16 +96,17 @@ fn file_sink_has_each_story_once_after_sigkills() {
             .or_default() += 1;
     }
     let dups: Vec<_> = by_headline.iter().filter(|(_, c)| **c > 1).collect();
-    println!("stories published before each SIGKILL: {interrupted:?}");
+    println!("lines written before each SIGKILL (of 250 new stories per run): {interrupted:?}");
     println!(
-        "file crash test: 6 SIGKILLs, {} lines, {} distinct stories of {STORIES}, {} duplicated",
+        "file crash test: {} SIGKILLs, {} lines, {} distinct stories of {STORIES}, {} duplicated",
+        interrupted.len(),
         text.lines().count(),
         by_headline.len(),
         dups.len()
     );
     assert!(
-        interrupted.iter().filter(|n| **n > 0).count() >= 2,
-        "the kills must interrupt real work for this test to mean anything: {interrupted:?}"
+        interrupted.iter().all(|n| *n > 0),
+        "every kill must land after the run started writing: {interrupted:?}"
     );
     assert!(dups.is_empty(), "duplicate lines: {dups:?}");
     assert_eq!(by_headline.len(), STORIES, "lost stories");
