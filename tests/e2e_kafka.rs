@@ -307,6 +307,12 @@ tags = ["missile-defense"]
             >= 1.0,
         "{text}"
     );
+    let routed_series = format!("wirefeed_sink_routed_records_total{{topic=\"{topic}.defense\"}}");
+    assert_eq!(
+        metric(&text, &routed_series),
+        Some(tagged.len() as f64),
+        "{text}"
+    );
     assert_eq!(get_text(&format!("{base}/readyz")).await.trim(), "ready");
 
     // Graceful shutdown: exit 0 well within 10 s.

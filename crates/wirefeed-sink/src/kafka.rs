@@ -297,6 +297,13 @@ impl KafkaSink {
         blocking(move || restore_blocking(cc, &topic)).await?
     }
 
+    /// Counts an acknowledged story once per routing topic it also went to.
+    fn count_routes(&self, metrics: &Metrics, story: &Story) {
+        for route in self.config.routes.iter().filter(|r| r.matches(story)) {
+            metrics.sink_routed.with_label_values(&[&route.topic]).inc();
+        }
+    }
+
     fn headers_for(story: &Story) -> OwnedHeaders {
         let version = story.version.to_string();
         OwnedHeaders::new()
@@ -416,6 +423,7 @@ impl KafkaSink {
                 match flow {
                     Flow::Item(story) => {
                         record_ack(&metrics, &story);
+                        self.count_routes(&metrics, &story);
                         on_ack(&story);
                     }
                     Flow::Dead(dl) => {
@@ -822,6 +830,7 @@ impl KafkaSink {
                     match (story, dead, result) {
                         (Some(story), _, Ok(())) => {
                             record_ack(&metrics, &story);
+                            self.count_routes(&metrics, &story);
                             on_ack(&story);
                         }
                         (Some(story), _, Err((e, payload))) => {

@@ -51,6 +51,9 @@ pub struct Metrics {
     pub sink_transactions: IntCounterVec,
     /// `wirefeed_sink_transaction_duration_seconds`: begin to commit of one batch.
     pub sink_transaction_duration: Histogram,
+    /// `wirefeed_sink_routed_records_total{topic}`: acknowledged copies sent to routing topics
+    /// (topic names come from the config's routes).
+    pub sink_routed: IntCounterVec,
     /// `wirefeed_sink_retries_total`: batches sent again after a failed transaction.
     pub sink_retries: IntCounter,
     /// `wirefeed_sink_in_flight_records`: records sent but not yet acknowledged.
@@ -174,6 +177,11 @@ impl Metrics {
                 registry.register(Box::new(h.clone()))?;
                 h
             },
+            sink_routed: counter(
+                "wirefeed_sink_routed_records_total",
+                "Acknowledged story records sent to a routing topic, by topic.",
+                &["topic"],
+            )?,
             sink_retries: {
                 let c = IntCounter::new(
                     "wirefeed_sink_retries_total",
@@ -419,6 +427,8 @@ mod tests {
         // broker ids are not known before that.
         m.kafka_broker_rtt.with_label_values(&["1"]).set(0.001);
         m.kafka_broker_errors.with_label_values(&["1", "tx"]).inc();
+        // Routing topics come from the Kafka sink's config.
+        m.sink_routed.with_label_values(&["wire.defense"]).inc();
         let exported: std::collections::BTreeMap<String, String> = m
             .registry
             .gather()
