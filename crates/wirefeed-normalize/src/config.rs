@@ -1,6 +1,10 @@
 //! Configuration of the normalize stage.
 
+use std::time::Duration;
+
 use serde::Deserialize;
+
+use crate::StateConfig;
 
 /// Rules for cleaning items. Every field has a default, so an empty `[normalize]` table (or
 /// none) is valid; unknown keys are rejected so a typo fails at startup instead of being ignored.
@@ -24,10 +28,39 @@ pub struct NormalizeConfig {
     /// When an item has no title, the headline is taken from the first body paragraph, cut
     /// at a word boundary to at most this many characters.
     pub max_derived_headline_chars: usize,
+    /// How long a published story version is remembered, for versions and duplicates. A
+    /// re-post or update arriving later is treated as a new story. Wire stories are updated
+    /// and syndicated within days; a week covers the long tail.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+    /// The most story versions remembered; the oldest are forgotten first. About 200 bytes
+    /// of memory each: the default of 1 M fits well within 300 MB.
+    pub max_window_stories: usize,
+    /// Largest SimHash-64 Hamming distance at which two bodies are near-duplicates (a
+    /// re-post with small edits). 0 turns near-duplicate detection off; at most 3, the
+    /// largest the index answers exactly. Chosen with `examples/dedup_eval.rs`: on
+    /// Reuters-21578, distinct stories of 40+ words are rarely within 3 bits.
+    pub near_distance: u32,
+    /// Bodies with fewer words are only checked for exact duplicates: short templated items
+    /// (briefs, price lines) differ in a few words, which moves few SimHash bits.
+    pub near_min_words: usize,
+}
+
+impl NormalizeConfig {
+    /// The story window settings.
+    pub fn state(&self) -> StateConfig {
+        StateConfig {
+            window: self.window,
+            max_stories: self.max_window_stories,
+            near_distance: self.near_distance,
+            near_min_words: self.near_min_words,
+        }
+    }
 }
 
 impl Default for NormalizeConfig {
     fn default() -> Self {
+        let state = StateConfig::default();
         NormalizeConfig {
             debris: [
                 "You're reading:",
@@ -41,6 +74,10 @@ impl Default for NormalizeConfig {
             max_body_bytes: 1024 * 1024,
             max_html_depth: 512,
             max_derived_headline_chars: 200,
+            window: state.window,
+            max_window_stories: state.max_stories,
+            near_distance: state.near_distance,
+            near_min_words: state.near_min_words,
         }
     }
 }

@@ -69,6 +69,9 @@ pub fn canonical_link(link: &str) -> String {
     out
 }
 
+/// Every story uri is this prefix and 16 hex digits.
+pub(crate) const URI_PREFIX: &str = "urn:wirefeed:story:";
+
 /// `urn:wirefeed:story:<16 hex>` from the most stable key the item has: its guid, else its
 /// canonical link, else its clean headline. Guids and headlines are only unique within one
 /// publisher, so they are scoped by the source name; a canonical link is global.
@@ -85,7 +88,7 @@ pub(crate) fn story_uri(
     } else {
         format!("headline\u{1f}{source}\u{1f}{}", headline.to_lowercase())
     };
-    format!("urn:wirefeed:story:{:016x}", xxh3_64(key.as_bytes()))
+    format!("{URI_PREFIX}{:016x}", xxh3_64(key.as_bytes()))
 }
 
 /// xxh3-64 of the body lowercased with all whitespace collapsed, so the same text with

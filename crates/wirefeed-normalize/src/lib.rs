@@ -23,16 +23,18 @@
 mod config;
 mod credits;
 mod dateline;
-mod dedup;
 mod error;
 mod headline;
 mod html;
 mod identity;
 mod normalizer;
+mod simhash;
+mod state;
 mod text;
 
 pub use config::NormalizeConfig;
-pub use dedup::DedupStore;
 pub use error::NormalizeError;
 pub use identity::canonical_link;
 pub use normalizer::Normalizer;
+pub use simhash::MAX_NEAR_DISTANCE;
+pub use state::{Decision, DuplicateKind, StateConfig, StateError, StoryState, STATE_FILE};

@@ -50,6 +50,18 @@ impl Normalizer {
                 reason: "must be at least 10".into(),
             });
         }
+        if config.near_distance > crate::MAX_NEAR_DISTANCE {
+            return Err(NormalizeError::InvalidConfig {
+                key: "near_distance",
+                reason: format!("must be at most {}", crate::MAX_NEAR_DISTANCE),
+            });
+        }
+        if config.max_window_stories == 0 {
+            return Err(NormalizeError::InvalidConfig {
+                key: "max_window_stories",
+                reason: "must be greater than 0".into(),
+            });
+        }
         // Force the shared patterns now, so a bad one fails at startup, not on the first item.
         LazyLock::force(&ADVISORY);
         LazyLock::force(&CONTACT);

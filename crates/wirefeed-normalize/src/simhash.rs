@@ -1,0 +1,182 @@
+//! SimHash-64 (Charikar 2002) over word 3-shingles, and the multi-table index of Manku,
+//! Jain and Das Sarma (WWW 2007) that finds every stored hash within a small Hamming distance
+//! without comparing against all of them.
+//!
+//! Hand-written because it is small (a few dozen lines) and the published crates either pull
+//! in a tokenizer we do not want or have no index; the index is what makes it scale.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Words per shingle: 3 keeps word order (a reordered sentence changes the hash a little)
+/// while one edited word changes only three features.
+const SHINGLE: usize = 3;
+
+/// The lowercase alphanumeric words of the text, numbers included: templated stories
+/// (earnings, prices) differ mostly in their numbers, which must keep them apart.
+pub(crate) fn words<'a>(paragraphs: impl Iterator<Item = &'a str>) -> Vec<String> {
+    paragraphs
+        .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The 64-bit SimHash of the word 3-shingles of `words` (each shingle weighted once).
+/// Texts shorter than a shingle are hashed as one feature.
+pub(crate) fn simhash(words: &[String]) -> u64 {
+    let mut counts = [0i32; 64];
+    let mut add = |h: u64| {
+        for (bit, c) in counts.iter_mut().enumerate() {
+            // Branch-free: +1 for a set bit, -1 for a clear one.
+            *c += (((h >> bit) & 1) as i32) * 2 - 1;
+        }
+    };
+    if words.len() < SHINGLE {
+        add(xxh3_64(words.join(" ").as_bytes()));
+    } else {
+        let mut buf = String::new();
+        for w in words.windows(SHINGLE) {
+            buf.clear();
+            for (i, x) in w.iter().enumerate() {
+                if i > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(x);
+            }
+            add(xxh3_64(buf.as_bytes()));
+        }
+    }
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .fold(0u64, |h, (bit, _)| h | (1 << bit))
+}
+
+/// Number of differing bits.
+pub(crate) fn distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// Blocks the 64 bits are cut into. By the pigeonhole principle two hashes within Hamming
+/// distance 3 agree exactly on at least one of 4 blocks, so looking up each block of the
+/// query in its own table finds every such neighbour. With 1 M hashes a 16-bit block bucket
+/// holds ~15 entries, so a lookup checks ~60 candidates. Distances above 3 need more blocks
+/// (k + 1 of them), which [`SimIndex::new`] rejects rather than silently missing matches.
+const BLOCKS: usize = 4;
+const BLOCK_BITS: usize = 64 / BLOCKS;
+
+/// The largest Hamming distance the index answers exactly.
+pub const MAX_NEAR_DISTANCE: u32 = BLOCKS as u32 - 1;
+
+/// Slots of stored hashes, bucketed by each 16-bit block.
+pub(crate) struct SimIndex {
+    tables: Vec<Vec<Vec<u32>>>,
+}
+
+fn block(h: u64, i: usize) -> usize {
+    ((h >> (i * BLOCK_BITS)) & ((1 << BLOCK_BITS) - 1)) as usize
+}
+
+impl SimIndex {
+    pub(crate) fn new() -> SimIndex {
+        SimIndex {
+            tables: (0..BLOCKS)
+                .map(|_| vec![Vec::new(); 1 << BLOCK_BITS])
+                .collect(),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, h: u64, slot: u32) {
+        for (i, t) in self.tables.iter_mut().enumerate() {
+            t[block(h, i)].push(slot);
+        }
+    }
+
+    pub(crate) fn remove(&mut self, h: u64, slot: u32) {
+        for (i, t) in self.tables.iter_mut().enumerate() {
+            let bucket = &mut t[block(h, i)];
+            if let Some(p) = bucket.iter().position(|&s| s == slot) {
+                bucket.swap_remove(p);
+            }
+        }
+    }
+
+    /// Calls `f` with every slot whose block agrees with `h` in at least one table (a
+    /// superset of those within [`MAX_NEAR_DISTANCE`]); a slot may be seen more than once.
+    pub(crate) fn candidates(&self, h: u64, mut f: impl FnMut(u32)) {
+        for (i, t) in self.tables.iter().enumerate() {
+            for &s in &t[block(h, i)] {
+                f(s);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(text: &str) -> u64 {
+        simhash(&words(std::iter::once(text)))
+    }
+
+    const BASE: &str = "NATO defence ministers on Tuesday discussed where to place a new \
+        batch of missile interceptors in eastern Europe, as a shield radar in northern Poland \
+        moved closer to full service despite renewed objections from Russia. The talks, held \
+        behind closed doors at alliance headquarters, focused on whether the United States \
+        should station additional interceptor batteries in Poland and Romania or keep them on \
+        ships in the Baltic and the Black Sea, two diplomats familiar with the discussion said.";
+
+    #[test]
+    fn near_texts_are_near_and_different_texts_far() {
+        let base = hash(BASE);
+        // (variant, max distance expected, min distance expected)
+        let cases: &[(String, u32, u32)] = &[
+            (BASE.to_uppercase(), 0, 0),
+            (BASE.replace(", ", " , "), 0, 0),
+            (BASE.replace("Tuesday", "Wednesday"), 8, 0),
+            (
+                "OPEC ministers meeting in Vienna on Thursday agreed to extend output cuts \
+                 until the end of next year, three delegates said, as Saudi Arabia pushed \
+                 for deeper reductions to support prices that have slipped below $70."
+                    .to_string(),
+                64,
+                12,
+            ),
+        ];
+        for (variant, max, min) in cases {
+            let d = distance(base, hash(variant));
+            assert!(d <= *max && d >= *min, "distance {d} for {variant:?}");
+        }
+    }
+
+    #[test]
+    fn index_finds_every_hash_within_three_bits() {
+        let mut idx = SimIndex::new();
+        let stored = 0x0123_4567_89ab_cdefu64;
+        idx.insert(stored, 7);
+        // Flip 3 bits spread over three different blocks, and 3 bits in one block.
+        for flips in [[0u32, 20, 40], [1, 2, 3], [63, 47, 31]] {
+            let q = flips.iter().fold(stored, |h, &b| h ^ (1 << b));
+            let mut found = Vec::new();
+            idx.candidates(q, |s| found.push(s));
+            assert!(found.contains(&7), "flips {flips:?}");
+            assert_eq!(distance(stored, q), 3);
+        }
+        // Four blocks all different: not a candidate.
+        let far = stored ^ 1 ^ (1 << 16) ^ (1 << 32) ^ (1 << 48);
+        let mut found = Vec::new();
+        idx.candidates(far, |s| found.push(s));
+        assert!(found.is_empty());
+        idx.remove(stored, 7);
+        idx.candidates(stored, |s| found.push(s));
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn short_texts_hash() {
+        assert_ne!(hash("one"), hash("two"));
+        assert_eq!(hash("One two"), hash("one, two"));
+    }
+}
