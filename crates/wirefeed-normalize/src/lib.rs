@@ -36,5 +36,5 @@ pub use config::NormalizeConfig;
 pub use error::NormalizeError;
 pub use identity::canonical_link;
 pub use normalizer::Normalizer;
-pub use simhash::MAX_NEAR_DISTANCE;
+pub use simhash::{simhash_of, MAX_NEAR_DISTANCE};
 pub use state::{Decision, DuplicateKind, StateConfig, StateError, StoryState, STATE_FILE};

@@ -53,6 +53,12 @@ pub(crate) fn simhash(words: &[String]) -> u64 {
         .fold(0u64, |h, (bit, _)| h | (1 << bit))
 }
 
+/// The SimHash-64 of a story's body, as the story window computes it (exposed for the
+/// evaluation harness and benchmarks).
+pub fn simhash_of(story: &wirefeed_model::Story) -> u64 {
+    simhash(&words(story.paragraphs.iter().map(String::as_str)))
+}
+
 /// Number of differing bits.
 pub(crate) fn distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()

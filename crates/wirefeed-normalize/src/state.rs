@@ -124,6 +124,7 @@ struct Record {
     seq: u64,
     uri: u64,
     fp: u64,
+    /// SimHash of the body, 0 when too short to be indexed.
     sim: u64,
     keys: [u64; 3],
     version: u32,
@@ -288,7 +289,13 @@ impl StoryState {
             };
         }
         let words = simhash::words(story.paragraphs.iter().map(String::as_str));
-        let sim = simhash::simhash(&words);
+        // Short bodies are neither checked nor indexed: their SimHash says little, and
+        // thousands of empty bodies would share one bucket and make eviction scan it.
+        let sim = if words.len() >= self.config.near_min_words {
+            simhash::simhash(&words).max(1)
+        } else {
+            0
+        };
         let keys = identity_keys(story);
         let known = keys
             .iter()
@@ -309,7 +316,7 @@ impl StoryState {
                 Decision::Version { previous: latest }
             }
             None => {
-                if !canceled && words.len() >= self.config.near_min_words {
+                if !canceled && sim != 0 {
                     if let Some((of, distance)) = self.nearest(sim) {
                         return Decision::Duplicate {
                             kind: DuplicateKind::Near,
@@ -428,7 +435,9 @@ impl StoryState {
         if newer {
             self.by_uri.insert(r.uri, slot);
         }
-        self.sims.insert(r.sim, slot);
+        if r.sim != 0 {
+            self.sims.insert(r.sim, slot);
+        }
         self.order.push_back(slot);
         self.slab[slot as usize] = Some(r);
     }
@@ -450,7 +459,9 @@ impl StoryState {
         for k in r.keys.into_iter().filter(|&k| k != 0) {
             mine(&mut self.by_key, k);
         }
-        self.sims.remove(r.sim, slot);
+        if r.sim != 0 {
+            self.sims.remove(r.sim, slot);
+        }
         self.free.push(slot);
         if r.durable {
             if let Some(db) = &mut self.db {
