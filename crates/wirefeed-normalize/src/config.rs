@@ -68,6 +68,15 @@ impl Default for NormalizeConfig {
                 "Share this article",
                 "Advertisement",
                 "Read more:",
+                "We use cookies",
+                "This website uses cookies",
+                "This site uses cookies",
+                "Accept cookies",
+                "Accept all cookies",
+                "Cookie settings",
+                "Subscribe to our newsletter",
+                "Sign up for our newsletter",
+                "Follow us on",
             ]
             .map(String::from)
             .to_vec(),

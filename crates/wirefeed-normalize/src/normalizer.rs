@@ -175,6 +175,13 @@ impl Normalizer {
             None => (Vec::new(), None),
         };
 
+        // The feed's declared language wins; detection fills the gap (wire text and many
+        // feeds declare none).
+        let language = item
+            .language
+            .as_deref()
+            .and_then(identity::primary_language)
+            .or_else(|| identity::detect_language(&head.text, &paras));
         Ok(Story {
             uri: identity::story_uri(&item.source, guid, link.as_deref(), &head.text),
             version: item
@@ -190,10 +197,7 @@ impl Normalizer {
             dateline,
             credits,
             by,
-            language: item
-                .language
-                .as_deref()
-                .and_then(identity::primary_language),
+            language,
             firstcreated: item.published,
             versioncreated: item.updated.or(item.published).unwrap_or(item.fetched_at),
             fetched_at: item.fetched_at,

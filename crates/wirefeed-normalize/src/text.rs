@@ -197,6 +197,16 @@ mod tests {
         check("You\u{2019}re reading: Headline\n\nx", &["x"]);
         check("Share this article\n\nx", &["x"]);
         check("Share this", &["Share this"]);
+        check(
+            "We use cookies to improve your experience. By continuing you agree.\n\nx",
+            &["x"],
+        );
+        check(
+            "a\n\nAccept all cookies\n\nCookie settings\n\nb",
+            &["a", "b"],
+        );
+        check("Follow us on Twitter and Facebook\n\nx", &["x"]);
+        check("Cookies are a snack", &["Cookies are a snack"]);
     }
 
     #[test]

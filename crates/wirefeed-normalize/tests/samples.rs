@@ -55,6 +55,11 @@ fn every_wire_sample_has_dateline_and_credits() {
         assert!(!s.headline.starts_with("You're reading"), "{name}");
         assert!(!s.headline.contains("UPDATE"), "{name}");
         assert_eq!(s.pubstatus, PubStatus::Usable);
+        assert_eq!(
+            s.language.as_deref(),
+            Some("en"),
+            "{name}: detected language"
+        );
         let body = s.body_text();
         assert!(
             !body.contains("Reporting by"),
