@@ -1,6 +1,7 @@
 //! Normalize + dedup throughput (one core: the loop is single-threaded) on a generated wire
 //! corpus and, when `$WIREFEED_CORPORA` (default `../shared/corpora`) holds Reuters-21578,
-//! on its bodies; and the story window's check + commit with 1 M stories in it.
+//! on its bodies;; the window at 1 M stories is in
+//! `benches/window.rs`.
 //!
 //! ```sh
 //! cargo bench -p wirefeed-normalize --bench normalize_dedup
@@ -10,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use regex::Regex;
-use wirefeed_model::{ItemFormat, RawItem, Story, Text};
+use wirefeed_model::{ItemFormat, RawItem, Text};
 use wirefeed_normalize::{Decision, NormalizeConfig, Normalizer, StateConfig, StoryState};
 
 fn now() -> DateTime<Utc> {
@@ -148,7 +149,6 @@ fn normalize_and_dedup(n: &Normalizer, items: &[RawItem]) -> usize {
 }
 
 fn throughput(c: &mut Criterion) {
-    let n = Normalizer::new(NormalizeConfig::default()).unwrap();
     let mut corpora = vec![("generated", generated(2000))];
     let r = reuters();
     if !r.is_empty() {
@@ -156,86 +156,27 @@ fn throughput(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("normalize_dedup");
     g.sample_size(10);
-    for (name, items) in &corpora {
-        g.throughput(Throughput::Bytes(bytes(items)));
-        g.bench_function(format!("{name}/bytes ({} stories)", items.len()), |b| {
-            b.iter(|| normalize_and_dedup(&n, items))
-        });
-        g.throughput(Throughput::Elements(items.len() as u64));
-        g.bench_function(format!("{name}/stories"), |b| {
-            b.iter(|| normalize_and_dedup(&n, items))
-        });
-    }
-    g.finish();
-}
-
-/// A story with a random 60-word body and its own guid, link and headline.
-fn synthetic(template: &Story, i: u64) -> Story {
-    let mut x = i.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let words: Vec<String> = (0..60)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            format!("w{:x}", x % 5000)
+    for detect_language in [true, false] {
+        let n = Normalizer::new(NormalizeConfig {
+            detect_language,
+            ..Default::default()
         })
-        .collect();
-    let mut s = template.clone();
-    s.guid = Some(format!("guid-{i}"));
-    s.link = Some(format!("https://example.com/story/{i}"));
-    s.headline = format!("Headline number {i}");
-    s.paragraphs = vec![words.join(" ")];
-    s.fingerprint = xxhash_rust::xxh3::xxh3_64(s.paragraphs[0].as_bytes());
-    s
-}
-
-fn window_at_1m(c: &mut Criterion) {
-    const N: u64 = 1_000_000;
-    let mut item = RawItem::new(Arc::from("bench"), ItemFormat::Rss);
-    item.title = Some("Template".into());
-    item.content = Some(Text::plain("template body"));
-    let template = Normalizer::new(NormalizeConfig::default())
-        .unwrap()
-        .normalize(&item)
         .unwrap();
-    let mut state = StoryState::open(None, StateConfig::default(), now()).unwrap();
-    for i in 0..N {
-        let mut s = synthetic(&template, i);
-        state.check(&mut s, now());
-        state.commit(&s).unwrap();
+        let lang = if detect_language { "lang" } else { "nolang" };
+        for (name, items) in &corpora {
+            g.throughput(Throughput::Bytes(bytes(items)));
+            g.bench_function(
+                format!("{name}/{lang}/bytes ({} stories)", items.len()),
+                |b| b.iter(|| normalize_and_dedup(&n, items)),
+            );
+            g.throughput(Throughput::Elements(items.len() as u64));
+            g.bench_function(format!("{name}/{lang}/stories"), |b| {
+                b.iter(|| normalize_and_dedup(&n, items))
+            });
+        }
     }
-    let mut g = c.benchmark_group("window_1m");
-    g.throughput(Throughput::Elements(1));
-    // A new story: a miss on every index, then inserted (and the oldest evicted: the window
-    // is full at its 1 M default).
-    let mut next = N;
-    g.bench_function("check+commit new story", |b| {
-        b.iter_batched(
-            || {
-                next += 1;
-                synthetic(&template, next)
-            },
-            |mut s| {
-                state.check(&mut s, now());
-                state.commit(&s).unwrap();
-            },
-            BatchSize::SmallInput,
-        )
-    });
-    // A re-post of a story in the window: an exact hit, nothing inserted.
-    let mut k = 0;
-    g.bench_function("check exact duplicate", |b| {
-        b.iter_batched(
-            || {
-                k = (k + 7919) % N;
-                synthetic(&template, N + 1 + k % 1000)
-            },
-            |mut s| matches!(state.check(&mut s, now()), Decision::Duplicate { .. }),
-            BatchSize::SmallInput,
-        )
-    });
     g.finish();
 }
 
-criterion_group!(benches, throughput, window_at_1m);
+criterion_group!(benches, throughput);
 criterion_main!(benches);

@@ -212,7 +212,7 @@ const ISO_639_3_TO_1: &[(&str, &str)] = &[
 
 /// Characters of text the language detector looks at: a few paragraphs decide the language
 /// as well as the whole story, and detection time grows with the text.
-const DETECT_CHARS: usize = 2000;
+const DETECT_CHARS: usize = 400;
 
 /// The language of clean story text, with `whatlang` (trigram and script models, pure Rust,
 /// no model files to load), or `None` when it is not sure.

@@ -181,7 +181,12 @@ impl Normalizer {
             .language
             .as_deref()
             .and_then(identity::primary_language)
-            .or_else(|| identity::detect_language(&head.text, &paras));
+            .or_else(|| {
+                self.config
+                    .detect_language
+                    .then(|| identity::detect_language(&head.text, &paras))
+                    .flatten()
+            });
         Ok(Story {
             uri: identity::story_uri(&item.source, guid, link.as_deref(), &head.text),
             version: item
@@ -249,6 +254,29 @@ mod tests {
 
     fn normalizer() -> Normalizer {
         Normalizer::new(NormalizeConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn language_declared_detected_or_off() {
+        let body = "The ministers said on Tuesday that the talks would resume next month in \
+                    Brussels, after the allies agreed on a new plan for the radar sites.";
+        let mut i = item(Some("Talks to resume"), Some(Text::plain(body)));
+        assert_eq!(
+            normalizer().normalize(&i).unwrap().language.as_deref(),
+            Some("en")
+        );
+        i.language = Some("fr-CA".into());
+        assert_eq!(
+            normalizer().normalize(&i).unwrap().language.as_deref(),
+            Some("fr")
+        );
+        i.language = None;
+        let off = Normalizer::new(NormalizeConfig {
+            detect_language: false,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(off.normalize(&i).unwrap().language, None);
     }
 
     #[test]
