@@ -106,7 +106,13 @@ pub(crate) fn fingerprint(paragraphs: &[String], headline: &str) -> u64 {
         if !norm.is_empty() {
             norm.push(' ');
         }
-        norm.extend(word.chars().flat_map(char::to_lowercase));
+        if word.is_ascii() {
+            let start = norm.len();
+            norm.push_str(word);
+            norm[start..].make_ascii_lowercase();
+        } else {
+            norm.extend(word.chars().flat_map(char::to_lowercase));
+        }
     }
     xxh3_64(norm.as_bytes())
 }
