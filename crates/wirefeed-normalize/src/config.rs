@@ -43,8 +43,11 @@ pub struct NormalizeConfig {
     pub max_window_stories: usize,
     /// Largest SimHash-64 Hamming distance at which two bodies are near-duplicates (a
     /// re-post with small edits). 0 turns near-duplicate detection off; at most 3, the
-    /// largest the index answers exactly. Chosen with `examples/dedup_eval.rs`: on
-    /// Reuters-21578, distinct stories of 40+ words are rarely within 3 bits.
+    /// largest the index answers exactly. Chosen with `examples/dedup_eval.rs`: of 130 M
+    /// pairs of distinct Reuters-21578 bodies (40+ words) 114 are within 3 bits, and every
+    /// one the window flagged is a re-send with corrections (3-shingle Jaccard >= 0.8): no
+    /// false merges on Reuters or BBC News. The price is recall on edited re-posts: one
+    /// changed word is caught 59% of the time, an appended sentence 30%.
     pub near_distance: u32,
     /// Bodies with fewer words are only checked for exact duplicates: short templated items
     /// (briefs, price lines) differ in a few words, which moves few SimHash bits.
