@@ -5,7 +5,6 @@
 //! when its input closes, so in-flight stories drain through normalize and enrich into the
 //! sink, which flushes and acknowledges before [`run`] returns.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -16,7 +15,7 @@ use tokio_util::task::TaskTracker;
 use wirefeed_enrich::Enricher;
 use wirefeed_fetch::{DirSource, HttpSource};
 use wirefeed_model::{DeadLetter, Flow, RawItem, Stage, Story};
-use wirefeed_normalize::{DedupStore, Normalizer};
+use wirefeed_normalize::{Decision, Normalizer, StoryState};
 use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Route, Sink};
 use wirefeed_telemetry::{Health, Metrics, Queue};
 
@@ -30,13 +29,10 @@ pub struct Summary {
     pub dead_letters: u64,
 }
 
-/// The exact-duplicate window: fingerprints already published (durable) plus those on their
-/// way to the sink (in memory), so a re-post arriving before its original is acknowledged is
-/// still caught.
-struct Dedup {
-    store: DedupStore,
-    in_flight: HashSet<u64>,
-}
+/// The story window (uri/version map, fingerprints, SimHashes): checked by normalize, which
+/// reserves a story in memory so a re-post or update arriving while it is in flight is still
+/// recognised; committed to disk by the sink's acknowledgement callback.
+type Dedup = StoryState;
 
 /// Runs the service until `shutdown` fires, or until every source has been read once when
 /// `once` is set.
@@ -74,12 +70,14 @@ pub async fn run_with_metrics(
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create state dir {}", dir.display()))?;
     }
-    let store = DedupStore::open(config.state_dir.as_deref()).context("opening dedup store")?;
-    metrics.dedup_fingerprints.set(store.len() as i64);
-    let dedup = Arc::new(Mutex::new(Dedup {
-        store,
-        in_flight: HashSet::new(),
-    }));
+    let state = StoryState::open(
+        config.state_dir.as_deref(),
+        config.normalize.state(),
+        chrono::Utc::now(),
+    )
+    .context("opening story state")?;
+    metrics.dedup_fingerprints.set(state.len() as i64);
+    let dedup = Arc::new(Mutex::new(state));
 
     let source_names: Vec<String> = config
         .sources
@@ -129,23 +127,23 @@ pub async fn run_with_metrics(
             ))
         }
     };
-    // Rebuild delivery-dependent state from what the sink really published: the local dedup
-    // log may lag it (crash between delivery and recording), never lead it.
+    // Rebuild delivery-dependent state from what the sink really published: the local story
+    // window may lag it (crash between delivery and its batched write), never lead it.
     let restore_started = Instant::now();
     let published = sink.restore().await?;
+    let mut restored = 0usize;
     {
         let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
+        let now = chrono::Utc::now();
         for p in &published {
-            if !d.store.is_duplicate(p.fingerprint) {
-                d.store
-                    .record(p.fingerprint)
-                    .context("recording restored fingerprint")?;
+            if d.restore(p, now).context("restoring story state")? {
+                restored += 1;
             }
         }
-        d.store.flush().context("flushing dedup store")?;
-        metrics.dedup_fingerprints.set(d.store.len() as i64);
+        d.flush().context("flushing story state")?;
+        metrics.dedup_fingerprints.set(d.len() as i64);
     }
-    tracing::info!(records = published.len(), took = ?restore_started.elapsed(), "restored published state from the sink");
+    tracing::info!(records = published.len(), missing_locally = restored, took = ?restore_started.elapsed(), "restored published state from the sink");
     health.set_sink_connected(true);
     tracing::info!(sink = %sink.describe(), sources = source_names.len(), topics = topics.len(), "starting pipeline");
 
@@ -234,11 +232,11 @@ pub async fn run_with_metrics(
     let sink_task = tokio::spawn(async move {
         sink.run(out_rx, sink_metrics, sink_health, move |story: &Story| {
             let mut d = ack_dedup.lock().unwrap_or_else(|p| p.into_inner());
-            d.in_flight.remove(&story.fingerprint);
-            if let Err(e) = d.store.record(story.fingerprint) {
-                tracing::error!(error = %e, "cannot persist dedup fingerprint");
+            if let Err(e) = d.commit(story) {
+                // The story is delivered; losing its record costs at most one re-publication.
+                tracing::error!(error = %e, story = %story.uri, "cannot persist story state");
             }
-            ack_metrics.dedup_fingerprints.set(d.store.len() as i64);
+            ack_metrics.dedup_fingerprints.set(d.len() as i64);
             tracing::info!(source = %story.source, story = %story.uri, version = story.version, headline = %story.headline, "published");
         })
         .await
@@ -250,8 +248,8 @@ pub async fn run_with_metrics(
     let sink_result = sink_task.await.context("sink task panicked")?;
     {
         let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = d.store.flush() {
-            tracing::error!(error = %e, "cannot flush dedup store");
+        if let Err(e) = d.flush() {
+            tracing::error!(error = %e, "cannot flush story state");
         }
     }
     server_stop.cancel();
@@ -307,23 +305,34 @@ async fn normalize_stage(
                 let result = normalizer.normalize(&raw);
                 timer.observe(started.elapsed().as_secs_f64());
                 match result {
-                    Ok(story) => {
-                        let duplicate = {
+                    Ok(mut story) => {
+                        let decision = {
                             let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
-                            let dup = d.store.is_duplicate(story.fingerprint)
-                                || d.in_flight.contains(&story.fingerprint);
-                            if !dup {
-                                d.in_flight.insert(story.fingerprint);
-                            }
-                            dup
+                            let decision = d.check(&mut story, chrono::Utc::now());
+                            metrics.dedup_fingerprints.set(d.len() as i64);
+                            decision
                         };
-                        if duplicate {
-                            metrics
-                                .normalize_stories
-                                .with_label_values(&[&story.source, "duplicate"])
-                                .inc();
-                            tracing::info!(source = %story.source, story = %story.uri, headline = %story.headline, "duplicate dropped");
-                            continue;
+                        match decision {
+                            Decision::Duplicate { kind, of, distance } => {
+                                metrics
+                                    .normalize_stories
+                                    .with_label_values(&[&story.source, "duplicate"])
+                                    .inc();
+                                metrics
+                                    .normalize_duplicates
+                                    .with_label_values(&[&story.source, kind.as_str()])
+                                    .inc();
+                                tracing::info!(source = %story.source, original = %of, kind = kind.as_str(), distance, headline = %story.headline, "duplicate dropped");
+                                continue;
+                            }
+                            Decision::Version { previous } => {
+                                metrics
+                                    .normalize_versions
+                                    .with_label_values(&[&story.source])
+                                    .inc();
+                                tracing::debug!(source = %story.source, story = %story.uri, version = story.version, previous, "new version of a known story");
+                            }
+                            Decision::New => {}
                         }
                         metrics
                             .normalize_stories

@@ -104,6 +104,16 @@ pub(crate) fn parse(paragraph: &str) -> Option<Trailer> {
         if let Some(s) = names.strip_suffix(" and") {
             names = s.trim_end_matches([';', ',', ' ']);
         }
+        // Keep the final dot of an abbreviation (`D.C.`, `N.Y.`) the trim above took off.
+        let raw = &inner[whole.end()..end];
+        let b = names.as_bytes();
+        if b.len() >= 2
+            && b[b.len() - 2] == b'.'
+            && b[b.len() - 1].is_ascii_uppercase()
+            && raw.trim_end().trim_end_matches([';', ',', ' ']).len() > names.len()
+        {
+            names = &raw.trim_start()[..names.len() + 1];
+        }
         let mut group: Vec<(String, Option<String>)> = Vec::new();
         for piece in NAME_SEP
             .split(names)
@@ -117,6 +127,15 @@ pub(crate) fn parse(paragraph: &str) -> Option<Trailer> {
                 ),
                 None => (piece, None),
             };
+            // `A in Washington, D.C.` / `B in Paris, France`: a one-word piece right after a
+            // located name qualifies that place; personal names have two words or more.
+            if place.is_none() && !piece.contains(' ') {
+                if let Some((_, Some(prev))) = group.last_mut() {
+                    prev.push_str(", ");
+                    prev.push_str(piece);
+                    continue;
+                }
+            }
             if !plausible_name(name) || place.is_some_and(|p| !plausible_place(p)) {
                 return None;
             }
@@ -229,6 +248,15 @@ mod tests {
         check(
             "(Reporting By Jan Novak; Editing by Ed Stone.)",
             Some(&[(Reporting, "Jan Novak", None), (Editing, "Ed Stone", None)]),
+        );
+        check(
+            "(Reporting by Ann Lee in Washington, D.C.; Additional reporting by Bo Chen in Paris, France and Cy Dunn; Editing by Ed Fox)",
+            Some(&[
+                (Reporting, "Ann Lee", Some("Washington, D.C.")),
+                (AdditionalReporting, "Bo Chen", Some("Paris, France")),
+                (AdditionalReporting, "Cy Dunn", None),
+                (Editing, "Ed Fox", None),
+            ]),
         );
         // Not trailers.
         check("Reporting by the agency showed the plan was delayed.", None);

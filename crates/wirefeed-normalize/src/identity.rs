@@ -69,6 +69,9 @@ pub fn canonical_link(link: &str) -> String {
     out
 }
 
+/// Every story uri is this prefix and 16 hex digits.
+pub(crate) const URI_PREFIX: &str = "urn:wirefeed:story:";
+
 /// `urn:wirefeed:story:<16 hex>` from the most stable key the item has: its guid, else its
 /// canonical link, else its clean headline. Guids and headlines are only unique within one
 /// publisher, so they are scoped by the source name; a canonical link is global.
@@ -85,7 +88,7 @@ pub(crate) fn story_uri(
     } else {
         format!("headline\u{1f}{source}\u{1f}{}", headline.to_lowercase())
     };
-    format!("urn:wirefeed:story:{:016x}", xxh3_64(key.as_bytes()))
+    format!("{URI_PREFIX}{:016x}", xxh3_64(key.as_bytes()))
 }
 
 /// xxh3-64 of the body lowercased with all whitespace collapsed, so the same text with
@@ -103,7 +106,13 @@ pub(crate) fn fingerprint(paragraphs: &[String], headline: &str) -> u64 {
         if !norm.is_empty() {
             norm.push(' ');
         }
-        norm.extend(word.chars().flat_map(char::to_lowercase));
+        if word.is_ascii() {
+            let start = norm.len();
+            norm.push_str(word);
+            norm[start..].make_ascii_lowercase();
+        } else {
+            norm.extend(word.chars().flat_map(char::to_lowercase));
+        }
     }
     xxh3_64(norm.as_bytes())
 }
@@ -129,6 +138,113 @@ pub(crate) fn primary_language(tag: &str) -> Option<String> {
         "jpn" => "ja",
         _ => return Some(primary),
     };
+    Some(short.to_string())
+}
+
+/// ISO 639-3 codes whatlang returns → the ISO 639-1 code BCP 47 prefers. Codes without a
+/// two-letter form (`cmn` → `zh` is the macrolanguage; `pes` is Persian `fa`) are mapped by
+/// hand; any other is kept as is, which BCP 47 also allows.
+const ISO_639_3_TO_1: &[(&str, &str)] = &[
+    ("epo", "eo"),
+    ("eng", "en"),
+    ("rus", "ru"),
+    ("cmn", "zh"),
+    ("spa", "es"),
+    ("por", "pt"),
+    ("ita", "it"),
+    ("ben", "bn"),
+    ("fra", "fr"),
+    ("deu", "de"),
+    ("ukr", "uk"),
+    ("kat", "ka"),
+    ("ara", "ar"),
+    ("hin", "hi"),
+    ("jpn", "ja"),
+    ("heb", "he"),
+    ("yid", "yi"),
+    ("pol", "pl"),
+    ("amh", "am"),
+    ("jav", "jv"),
+    ("kor", "ko"),
+    ("nob", "nb"),
+    ("dan", "da"),
+    ("swe", "sv"),
+    ("fin", "fi"),
+    ("tur", "tr"),
+    ("nld", "nl"),
+    ("hun", "hu"),
+    ("ces", "cs"),
+    ("ell", "el"),
+    ("bul", "bg"),
+    ("bel", "be"),
+    ("mar", "mr"),
+    ("kan", "kn"),
+    ("ron", "ro"),
+    ("slv", "sl"),
+    ("hrv", "hr"),
+    ("srp", "sr"),
+    ("mkd", "mk"),
+    ("lit", "lt"),
+    ("lav", "lv"),
+    ("est", "et"),
+    ("tam", "ta"),
+    ("vie", "vi"),
+    ("urd", "ur"),
+    ("tha", "th"),
+    ("guj", "gu"),
+    ("uzb", "uz"),
+    ("pan", "pa"),
+    ("aze", "az"),
+    ("ind", "id"),
+    ("tel", "te"),
+    ("pes", "fa"),
+    ("mal", "ml"),
+    ("ori", "or"),
+    ("mya", "my"),
+    ("nep", "ne"),
+    ("sin", "si"),
+    ("khm", "km"),
+    ("tuk", "tk"),
+    ("aka", "ak"),
+    ("zul", "zu"),
+    ("sna", "sn"),
+    ("afr", "af"),
+    ("lat", "la"),
+    ("slk", "sk"),
+    ("cat", "ca"),
+    ("tgl", "tl"),
+    ("hye", "hy"),
+];
+
+/// Characters of text the language detector looks at: a few paragraphs decide the language
+/// as well as the whole story, and detection time grows with the text.
+const DETECT_CHARS: usize = 400;
+
+/// The language of clean story text, with `whatlang` (trigram and script models, pure Rust,
+/// no model files to load), or `None` when it is not sure.
+pub(crate) fn detect_language(headline: &str, paragraphs: &[String]) -> Option<String> {
+    let mut text = String::with_capacity(DETECT_CHARS + 64);
+    text.push_str(headline);
+    for p in paragraphs {
+        if text.len() >= DETECT_CHARS {
+            break;
+        }
+        text.push('\n');
+        text.push_str(p);
+    }
+    let cut = text
+        .char_indices()
+        .nth(DETECT_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    let info = whatlang::detect(&text[..cut])?;
+    if !info.is_reliable() {
+        return None;
+    }
+    let code = info.lang().code();
+    let short = ISO_639_3_TO_1
+        .iter()
+        .find(|(three, _)| *three == code)
+        .map_or(code, |(_, two)| two);
     Some(short.to_string())
 }
 
@@ -186,6 +302,42 @@ mod tests {
         assert_eq!(a, fingerprint(&["one  two three".into()], "other"));
         assert_ne!(a, fingerprint(&["One two".into()], "h"));
         assert_ne!(fingerprint(&[], "a"), fingerprint(&[], "b"));
+    }
+
+    #[test]
+    fn detected_languages() {
+        let cases = [
+            (
+                "Russia asks for regular U.S. missile defense consultations",
+                "Russia has asked the United States to hold regular consultations on \
+                 missile defense, the foreign ministry said on Monday.",
+                Some("en"),
+            ),
+            (
+                "La Russie demande des consultations",
+                "La Russie a demandé aux États-Unis de tenir des consultations régulières \
+                 sur la défense antimissile, a indiqué lundi le ministère des Affaires étrangères.",
+                Some("fr"),
+            ),
+            (
+                "Russland fordert Konsultationen",
+                "Russland hat die Vereinigten Staaten aufgefordert, regelmäßige Gespräche über \
+                 die Raketenabwehr zu führen, teilte das Außenministerium am Montag mit.",
+                Some("de"),
+            ),
+            (
+                "Россия просит консультаций",
+                "Россия попросила Соединенные Штаты проводить регулярные консультации по \
+                 противоракетной обороне, сообщило в понедельник министерство иностранных дел.",
+                Some("ru"),
+            ),
+            // Too little text to be sure.
+            ("OK", "", None),
+        ];
+        for (headline, body, want) in cases {
+            let got = detect_language(headline, &[body.to_string()]);
+            assert_eq!(got.as_deref(), want, "{headline}");
+        }
     }
 
     #[test]

@@ -8,31 +8,36 @@
 //!   debris and the `(Reporting by …)` trailer removed;
 //! - wire metadata: the parsed dateline (kept in the first paragraph, as wire copy does),
 //!   credits and `by`, genres and pubstatus from headline prefixes, an advisory `ednote`;
-//! - identity: a stable `uri`, a `version`, and a body `fingerprint` for exact-duplicate
-//!   suppression.
+//! - identity: a stable `uri`, a `version`, a body `fingerprint`, and the language;
+//! - across items, the [`StoryState`] window: updates continue their story's uri with a higher
+//!   version, exact and near (SimHash) re-posts are dropped; persistent in redb.
 //!
 //! It is **not** for: fetching or parsing feeds (the fetch stage), topic, place and entity
 //! tagging (the enrich stage fills `subjects`, `places`, `organisations`, `people`), or
-//! publishing. It does no network I/O; the only file it touches is the [`DedupStore`] log.
+//! publishing. It does no network I/O; the only file it touches is the [`StoryState`] database.
 //!
 //! Read first: [`Normalizer`] (with its [`NormalizeConfig`] and [`NormalizeError`]) and
-//! [`DedupStore`]. The rules live in one module per concern: `html` (markup to paragraphs),
-//! `text` (paragraphs, line joining, debris), `headline` (agency prefixes), `dateline`,
-//! `credits` (trailer), `identity` (uri, canonical link, fingerprint, language).
+//! [`StoryState`] (check now, commit after the sink's ack). The rules live in one module per
+//! concern: `html` (markup to paragraphs), `text` (paragraphs, line joining, debris),
+//! `headline` (agency prefixes), `dateline`,
+//! `credits` (trailer), `identity` (uri, canonical link, fingerprint, language), `simhash`
+//! (SimHash-64 and its block index), `state` (the window).
 
 mod config;
 mod credits;
 mod dateline;
-mod dedup;
 mod error;
 mod headline;
 mod html;
 mod identity;
 mod normalizer;
+mod simhash;
+mod state;
 mod text;
 
 pub use config::NormalizeConfig;
-pub use dedup::DedupStore;
 pub use error::NormalizeError;
 pub use identity::canonical_link;
 pub use normalizer::Normalizer;
+pub use simhash::{simhash_of, MAX_NEAR_DISTANCE};
+pub use state::{Decision, DuplicateKind, StateConfig, StateError, StoryState, STATE_FILE};

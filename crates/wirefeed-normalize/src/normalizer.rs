@@ -50,6 +50,18 @@ impl Normalizer {
                 reason: "must be at least 10".into(),
             });
         }
+        if config.near_distance > crate::MAX_NEAR_DISTANCE {
+            return Err(NormalizeError::InvalidConfig {
+                key: "near_distance",
+                reason: format!("must be at most {}", crate::MAX_NEAR_DISTANCE),
+            });
+        }
+        if config.max_window_stories == 0 {
+            return Err(NormalizeError::InvalidConfig {
+                key: "max_window_stories",
+                reason: "must be greater than 0".into(),
+            });
+        }
         // Force the shared patterns now, so a bad one fails at startup, not on the first item.
         LazyLock::force(&ADVISORY);
         LazyLock::force(&CONTACT);
@@ -163,6 +175,18 @@ impl Normalizer {
             None => (Vec::new(), None),
         };
 
+        // The feed's declared language wins; detection fills the gap (wire text and many
+        // feeds declare none).
+        let language = item
+            .language
+            .as_deref()
+            .and_then(identity::primary_language)
+            .or_else(|| {
+                self.config
+                    .detect_language
+                    .then(|| identity::detect_language(&head.text, &paras))
+                    .flatten()
+            });
         Ok(Story {
             uri: identity::story_uri(&item.source, guid, link.as_deref(), &head.text),
             version: item
@@ -178,10 +202,7 @@ impl Normalizer {
             dateline,
             credits,
             by,
-            language: item
-                .language
-                .as_deref()
-                .and_then(identity::primary_language),
+            language,
             firstcreated: item.published,
             versioncreated: item.updated.or(item.published).unwrap_or(item.fetched_at),
             fetched_at: item.fetched_at,
@@ -233,6 +254,29 @@ mod tests {
 
     fn normalizer() -> Normalizer {
         Normalizer::new(NormalizeConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn language_declared_detected_or_off() {
+        let body = "The ministers said on Tuesday that the talks would resume next month in \
+                    Brussels, after the allies agreed on a new plan for the radar sites.";
+        let mut i = item(Some("Talks to resume"), Some(Text::plain(body)));
+        assert_eq!(
+            normalizer().normalize(&i).unwrap().language.as_deref(),
+            Some("en")
+        );
+        i.language = Some("fr-CA".into());
+        assert_eq!(
+            normalizer().normalize(&i).unwrap().language.as_deref(),
+            Some("fr")
+        );
+        i.language = None;
+        let off = Normalizer::new(NormalizeConfig {
+            detect_language: false,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(off.normalize(&i).unwrap().language, None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Plain text to paragraphs: Unicode NFC, paragraph split on blank lines, hard-wrapped lines
 //! joined, whitespace collapsed, debris lines dropped.
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Characters that carry nothing and only break matching: zero-width space, BOM, soft hyphen.
 /// (Zero-width joiners are kept: they matter in some scripts and in emoji.)
@@ -17,7 +19,12 @@ pub(crate) fn collapse_ws(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.extend(word.chars().filter(|&c| !is_invisible(c)));
+        // Fast path: printable ASCII has nothing invisible (most wire text is ASCII).
+        if word.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            out.push_str(word);
+        } else {
+            out.extend(word.chars().filter(|&c| !is_invisible(c)));
+        }
     }
     // A word made only of invisible characters leaves a stray space.
     if out.ends_with(' ') {
@@ -26,9 +33,19 @@ pub(crate) fn collapse_ws(s: &str) -> String {
     out
 }
 
+/// `s` in Unicode NFC, without copying when it already is (the quick check answers for
+/// ASCII and most precomposed text without decomposing anything).
+pub(crate) fn nfc(s: &str) -> Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
+    }
+}
+
 /// NFC plus [`collapse_ws`]: the form every headline and paragraph is kept in.
 pub(crate) fn clean_line(s: &str) -> String {
-    collapse_ws(&s.nfc().collect::<String>())
+    collapse_ws(&nfc(s))
 }
 
 /// Splits text into paragraphs on blank lines and joins the hard-wrapped lines inside each
@@ -37,11 +54,8 @@ pub(crate) fn clean_line(s: &str) -> String {
 /// that are debris are dropped wherever they occur, without ending the paragraph.
 pub(crate) fn paragraphs(text: &str, debris: &Debris) -> Vec<String> {
     // `\r\n` and a lone `\r` (old Mac files) both end a line.
-    let text: String = text
-        .replace("\r\n", "\n")
-        .replace('\r', "\n")
-        .nfc()
-        .collect();
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = nfc(&text);
     let mut out = Vec::new();
     let mut cur = String::new();
     for raw in text.split('\n') {
@@ -87,6 +101,11 @@ fn fold(s: &str) -> Vec<char> {
     collapse_ws(s).chars().map(fold_char).collect()
 }
 
+/// The first `max` characters of an already whitespace-collapsed line, folded.
+fn fold_head(s: &str, max: usize) -> Vec<char> {
+    s.chars().take(max).map(fold_char).collect()
+}
+
 /// Strips `prefix` (already folded) from the start of `s`, comparing folded characters.
 fn strip_prefix_folded<'a>(s: &'a str, prefix: &[char]) -> Option<&'a str> {
     let mut it = s.char_indices();
@@ -111,6 +130,9 @@ struct Entry {
 /// The configured debris list, folded once at startup.
 pub(crate) struct Debris {
     entries: Vec<Entry>,
+    /// The longest entry, in characters: a line is only folded that far, since a longer line
+    /// can only match an entry as a prefix (this runs on every line of every body).
+    longest: usize,
 }
 
 impl Debris {
@@ -123,13 +145,14 @@ impl Debris {
                 prefix: e.ends_with(':') || e.split(' ').count() >= 3,
                 folded: fold(&e),
             })
-            .collect();
-        Debris { entries }
+            .collect::<Vec<Entry>>();
+        let longest = entries.iter().map(|e| e.folded.len()).max().unwrap_or(0);
+        Debris { entries, longest }
     }
 
     /// Whether a (whitespace-collapsed) body line is debris.
     pub(crate) fn is_debris_line(&self, line: &str) -> bool {
-        let folded = fold(line.trim_end_matches(TRAILING));
+        let folded = fold_head(line.trim_end_matches(TRAILING), self.longest + 1);
         self.entries.iter().any(|e| {
             let bare: &[char] = {
                 let mut end = e.folded.len();
@@ -197,6 +220,16 @@ mod tests {
         check("You\u{2019}re reading: Headline\n\nx", &["x"]);
         check("Share this article\n\nx", &["x"]);
         check("Share this", &["Share this"]);
+        check(
+            "We use cookies to improve your experience. By continuing you agree.\n\nx",
+            &["x"],
+        );
+        check(
+            "a\n\nAccept all cookies\n\nCookie settings\n\nb",
+            &["a", "b"],
+        );
+        check("Follow us on Twitter and Facebook\n\nx", &["x"]);
+        check("Cookies are a snack", &["Cookies are a snack"]);
     }
 
     #[test]

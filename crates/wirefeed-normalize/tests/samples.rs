@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use wirefeed_model::{CreditRole, ItemFormat, PubStatus, RawItem, Story, Text};
-use wirefeed_normalize::{DedupStore, NormalizeConfig, Normalizer};
+use wirefeed_normalize::{Decision, NormalizeConfig, Normalizer, StateConfig, StoryState};
 
 fn repo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -55,6 +55,11 @@ fn every_wire_sample_has_dateline_and_credits() {
         assert!(!s.headline.starts_with("You're reading"), "{name}");
         assert!(!s.headline.contains("UPDATE"), "{name}");
         assert_eq!(s.pubstatus, PubStatus::Usable);
+        assert_eq!(
+            s.language.as_deref(),
+            Some("en"),
+            "{name}: detected language"
+        );
         let body = s.body_text();
         assert!(
             !body.contains("Reporting by"),
@@ -123,11 +128,23 @@ fn repost_has_the_fingerprint_of_the_original() {
         original.fingerprint
     );
 
-    // And the dedup store suppresses it.
-    let mut store = DedupStore::open(None).unwrap();
-    assert!(!store.is_duplicate(original.fingerprint));
-    store.record(original.fingerprint).unwrap();
-    assert!(store.is_duplicate(repost.fingerprint));
+    // And the story state drops it, while the update continues the story.
+    let now = chrono::Utc::now();
+    let mut state = StoryState::open(None, StateConfig::default(), now).unwrap();
+    assert_eq!(state.check(&mut original.clone(), now), Decision::New);
+    let mut update = normalize("002_missile_defense_update.txt");
+    assert_eq!(
+        state.check(&mut update, now),
+        Decision::Version { previous: 1 }
+    );
+    assert_eq!(
+        (update.uri.as_str(), update.version),
+        (original.uri.as_str(), 2)
+    );
+    assert!(matches!(
+        state.check(&mut repost.clone(), now),
+        Decision::Duplicate { .. }
+    ));
 }
 
 #[test]

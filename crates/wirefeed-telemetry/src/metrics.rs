@@ -39,6 +39,12 @@ pub struct Metrics {
     /// `wirefeed_normalize_stories_total{source, outcome}`: outcome is `accepted`,
     /// `duplicate` (exact re-post, dropped) or `dead_letter`.
     pub normalize_stories: IntCounterVec,
+    /// `wirefeed_normalize_duplicates_total{source, kind}`: re-posts dropped; kind is `exact`
+    /// (same normalized body) or `near` (SimHash within the configured distance).
+    pub normalize_duplicates: IntCounterVec,
+    /// `wirefeed_normalize_versions_total{source}`: stories emitted as a new version (2 or
+    /// higher) of a story already in the window.
+    pub normalize_versions: IntCounterVec,
     /// `wirefeed_enrich_tags_total{topic}`: topic ids come from the taxonomy.
     pub enrich_tags: IntCounterVec,
     /// `wirefeed_enrich_untagged_stories_total`: stories that matched no topic.
@@ -78,7 +84,8 @@ pub struct Metrics {
     pub queue_depth: IntGaugeVec,
     /// `wirefeed_sources{kind}`: configured and enabled sources.
     pub sources: IntGaugeVec,
-    /// `wirefeed_dedup_fingerprints`: fingerprints held in the duplicate window.
+    /// `wirefeed_dedup_fingerprints`: story versions held in the story window (published and
+    /// in flight), each with its fingerprint.
     pub dedup_fingerprints: IntGauge,
     /// `wirefeed_build_info{version, profile, target}`: always 1. `profile` is `release` or
     /// `debug`, `target` is `<arch>-<os>`: one series per binary.
@@ -142,6 +149,16 @@ impl Metrics {
                 "wirefeed_normalize_stories_total",
                 "Items through the normalizer by source and outcome.",
                 &["source", "outcome"],
+            )?,
+            normalize_duplicates: counter(
+                "wirefeed_normalize_duplicates_total",
+                "Re-posts dropped by the normalizer, by source and kind (exact or near).",
+                &["source", "kind"],
+            )?,
+            normalize_versions: counter(
+                "wirefeed_normalize_versions_total",
+                "Stories emitted as a new version of a story in the window, by source.",
+                &["source"],
             )?,
             enrich_tags: counter(
                 "wirefeed_enrich_tags_total",
@@ -321,6 +338,10 @@ impl Metrics {
             for o in ["accepted", "duplicate", "dead_letter"] {
                 self.normalize_stories.with_label_values(&[s, o]);
             }
+            for k in ["exact", "near"] {
+                self.normalize_duplicates.with_label_values(&[s, k]);
+            }
+            self.normalize_versions.with_label_values(&[s]);
             self.stories_published.with_label_values(&[s]);
         }
         for t in topics {

@@ -1,0 +1,182 @@
+//! Normalize + dedup throughput (one core: the loop is single-threaded) on a generated wire
+//! corpus and, when `$WIREFEED_CORPORA` (default `../shared/corpora`) holds Reuters-21578,
+//! on its bodies;; the window at 1 M stories is in
+//! `benches/window.rs`.
+//!
+//! ```sh
+//! cargo bench -p wirefeed-normalize --bench normalize_dedup
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use regex::Regex;
+use wirefeed_model::{ItemFormat, RawItem, Text};
+use wirefeed_normalize::{Decision, NormalizeConfig, Normalizer, StateConfig, StoryState};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap()
+}
+
+/// Deterministic wire copy: headline with a prefix, advisory, dateline, hard-wrapped
+/// paragraphs, debris and a credits trailer — every rule of the normalizer has work to do.
+fn generated(n: usize) -> Vec<RawItem> {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut word = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const W: &[&str] = &[
+            "the",
+            "minister",
+            "said",
+            "on",
+            "Tuesday",
+            "talks",
+            "would",
+            "resume",
+            "in",
+            "Brussels",
+            "after",
+            "allies",
+            "agreed",
+            "to",
+            "a",
+            "new",
+            "plan",
+            "for",
+            "missile",
+            "defence",
+            "sites",
+            "and",
+            "radar",
+            "coverage",
+            "of",
+            "eastern",
+            "Europe",
+            "with",
+            "officials",
+            "from",
+            "Poland",
+            "Romania",
+            "budget",
+            "2.5",
+            "billion",
+            "euros",
+        ];
+        W[(x % W.len() as u64) as usize]
+    };
+    (0..n)
+        .map(|i| {
+            let mut body = format!(
+                "(Adds comment in paragraph {})\n\nBRUSSELS, Oct {} (Reuters) - ",
+                i % 9 + 1,
+                i % 28 + 1
+            );
+            for p in 0..10 {
+                let mut col = 0;
+                for _ in 0..60 {
+                    let w = word();
+                    if col + w.len() > 66 {
+                        body.push('\n');
+                        col = 0;
+                    }
+                    body.push_str(w);
+                    body.push(' ');
+                    col += w.len() + 1;
+                }
+                body.push_str(&format!("story {i} paragraph {p}.\n\n"));
+                if p == 4 {
+                    body.push_str("Advertisement\n\n");
+                }
+            }
+            body.push_str("(Reporting by Marta Lindqvist in Brussels; Editing by David Orme)\n");
+            let mut item = RawItem::new(Arc::from("bench"), ItemFormat::WireText);
+            item.title = Some(format!(
+                "UPDATE 1-Allies weigh interceptor sites, story {i}"
+            ));
+            item.content = Some(Text::plain(body));
+            item
+        })
+        .collect()
+}
+
+/// Reuters-21578 bodies with their titles, when the corpus is there.
+fn reuters() -> Vec<RawItem> {
+    let dir = std::env::var("WIREFEED_CORPORA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"))
+        .join("reuters-21578/reuters21578");
+    let doc = Regex::new(r"(?s)<TITLE>(.*?)</TITLE>.*?<BODY>(.*?)</BODY>").unwrap();
+    let mut items = Vec::new();
+    for n in 0..22 {
+        let Ok(bytes) = std::fs::read(dir.join(format!("reut2-{n:03}.sgm"))) else {
+            return Vec::new();
+        };
+        let text: String = bytes.iter().map(|&b| b as char).collect();
+        for c in doc.captures_iter(&text) {
+            let mut item = RawItem::new(Arc::from("reuters"), ItemFormat::WireText);
+            item.title = Some(c[1].replace("&lt;", "<"));
+            item.content = Some(Text::plain(c[2].replace("&lt;", "<")));
+            items.push(item);
+        }
+    }
+    items
+}
+
+fn bytes(items: &[RawItem]) -> u64 {
+    items
+        .iter()
+        .map(|i| i.content.as_ref().map_or(0, |t| t.value.len()) as u64)
+        .sum()
+}
+
+/// Normalize every item and pass it through a fresh window (check, commit when kept).
+fn normalize_and_dedup(n: &Normalizer, items: &[RawItem]) -> usize {
+    let mut state = StoryState::open(None, StateConfig::default(), now()).unwrap();
+    let mut kept = 0;
+    for i in items {
+        if let Ok(mut s) = n.normalize(i) {
+            if !matches!(state.check(&mut s, now()), Decision::Duplicate { .. }) {
+                state.commit(&s).unwrap();
+                kept += 1;
+            }
+        }
+    }
+    kept
+}
+
+fn throughput(c: &mut Criterion) {
+    let mut corpora = vec![("generated", generated(2000))];
+    let r = reuters();
+    if !r.is_empty() {
+        corpora.push(("reuters-21578", r));
+    }
+    let mut g = c.benchmark_group("normalize_dedup");
+    g.sample_size(10);
+    for detect_language in [true, false] {
+        let n = Normalizer::new(NormalizeConfig {
+            detect_language,
+            ..Default::default()
+        })
+        .unwrap();
+        let lang = if detect_language { "lang" } else { "nolang" };
+        for (name, items) in &corpora {
+            g.throughput(Throughput::Bytes(bytes(items)));
+            g.bench_function(
+                format!("{name}/{lang}/bytes ({} stories)", items.len()),
+                |b| b.iter(|| normalize_and_dedup(&n, items)),
+            );
+            g.throughput(Throughput::Elements(items.len() as u64));
+            g.bench_function(format!("{name}/{lang}/stories"), |b| {
+                b.iter(|| normalize_and_dedup(&n, items))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, throughput);
+criterion_main!(benches);

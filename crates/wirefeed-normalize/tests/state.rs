@@ -1,0 +1,403 @@
+//! Story identity across items: versions, duplicates, the window, and restarts (including one
+//! where the process is killed).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use wirefeed_model::{ItemFormat, PubStatus, RawItem, Story, Text};
+use wirefeed_normalize::{
+    Decision, DuplicateKind, NormalizeConfig, Normalizer, StateConfig, StoryState,
+};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap()
+}
+
+/// A body of `n` distinct sentences about `topic`, long enough for near-duplicate checks.
+fn body(topic: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "Officials said {topic} talks in round {i} covered issue number {} and {} more.",
+                i * 7 + 1,
+                i * 3 + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// An item: (source, guid, link, title, body).
+fn item(source: &str, guid: Option<&str>, link: Option<&str>, title: &str, text: &str) -> RawItem {
+    let mut i = RawItem::new(Arc::from(source), ItemFormat::Rss);
+    i.guid = guid.map(String::from);
+    i.link = link.map(String::from);
+    i.title = Some(title.to_string());
+    i.content = Some(Text::plain(text));
+    i
+}
+
+fn story(i: &RawItem) -> Story {
+    Normalizer::new(NormalizeConfig::default())
+        .unwrap()
+        .normalize(i)
+        .unwrap()
+}
+
+/// The short outcome of one check: `new u v`, `version u v`, `exact u`, `near u`, with uris
+/// replaced by the index of the first item that got them, so expectations stay readable.
+fn run(state: &mut StoryState, items: &[RawItem], commit: bool) -> Vec<String> {
+    let mut uris: Vec<String> = Vec::new();
+    let mut name = |uri: &str| match uris.iter().position(|u| u == uri) {
+        Some(p) => p,
+        None => {
+            uris.push(uri.to_string());
+            uris.len() - 1
+        }
+    };
+    let mut out = Vec::new();
+    for i in items {
+        let mut s = story(i);
+        let line = match state.check(&mut s, t0()) {
+            Decision::New => format!("new {} v{}", name(&s.uri), s.version),
+            Decision::Version { .. } => format!("version {} v{}", name(&s.uri), s.version),
+            Decision::Duplicate { kind, of, .. } => format!("{} {}", kind.as_str(), name(&of)),
+        };
+        if commit && !line.starts_with("exact") && !line.starts_with("near") {
+            state.commit(&s).unwrap();
+        }
+        out.push(line);
+    }
+    out
+}
+
+fn memory() -> StoryState {
+    StoryState::open(None, StateConfig::default(), t0()).unwrap()
+}
+
+#[test]
+fn versions_and_duplicates() {
+    let text = body("missile defense", 8);
+    let edited = format!("{text}\n\nA ministry statement added detail on the radar.");
+    let other = body("oil output", 8);
+    // (label, items, expected decisions)
+    let cases: Vec<(&str, Vec<RawItem>, Vec<&str>)> = vec![
+        (
+            "update by headline prefix",
+            vec![
+                item("wire", None, None, "Talks stall", &text),
+                item("wire", None, None, "UPDATE 1-Talks stall", &edited),
+            ],
+            vec!["new 0 v1", "version 0 v2"],
+        ),
+        (
+            "agency version number ahead of ours wins",
+            vec![
+                item("wire", None, None, "Talks stall", &text),
+                item("wire", None, None, "UPDATE 4-Talks stall", &edited),
+            ],
+            vec!["new 0 v1", "version 0 v5"],
+        ),
+        (
+            "corrected and refile are versions",
+            vec![
+                item("wire", None, None, "Talks stall", &text),
+                item("wire", None, None, "CORRECTED-Talks stall", &edited),
+                item("wire", None, None, "REFILE-Talks stall", &other),
+            ],
+            vec!["new 0 v1", "version 0 v2", "version 0 v3"],
+        ),
+        (
+            "same guid with edited text",
+            vec![
+                item("feed", Some("g1"), None, "Talks stall", &text),
+                item("feed", Some("g1"), None, "Talks stall in Brussels", &edited),
+            ],
+            vec!["new 0 v1", "version 0 v2"],
+        ),
+        (
+            "same link re-published with edited text, tracking params aside",
+            vec![
+                item("a", None, Some("https://x.test/s/1"), "Talks stall", &text),
+                item(
+                    "b",
+                    None,
+                    Some("https://X.test/s/1?utm_source=rss"),
+                    "Talks resume",
+                    &edited,
+                ),
+            ],
+            vec!["new 0 v1", "version 0 v2"],
+        ),
+        (
+            "re-post with other wrapping and debris is an exact duplicate",
+            vec![
+                item("a", Some("g1"), None, "Talks stall", &text),
+                item(
+                    "b",
+                    Some("other"),
+                    None,
+                    "You're reading: Talks stall",
+                    &format!("Advertisement\n\n{}", text.replace(' ', "\n")),
+                ),
+            ],
+            vec!["new 0 v1", "exact 0"],
+        ),
+        (
+            "re-post with a small edit is a near duplicate",
+            vec![
+                item("a", Some("g1"), None, "Talks stall", &text),
+                item(
+                    "b",
+                    Some("g2"),
+                    None,
+                    "Talks are stalling",
+                    &text.replacen("Officials said", "Officials told reporters", 1),
+                ),
+            ],
+            vec!["new 0 v1", "near 0"],
+        ),
+        (
+            "different stories on the same subject are not merged",
+            vec![
+                item("a", None, None, "Talks stall", &text),
+                item(
+                    "a",
+                    None,
+                    None,
+                    "Talks resume",
+                    &body("missile defense sites", 8),
+                ),
+            ],
+            vec!["new 0 v1", "new 1 v1"],
+        ),
+        (
+            "a kill of a story with the same text is a version, canceled",
+            vec![
+                item("wire", None, None, "Talks stall", &text),
+                item("wire", None, None, "WITHDRAWN-Talks stall", &text),
+                item("wire", None, None, "WITHDRAWN-Talks stall", &text),
+            ],
+            vec!["new 0 v1", "version 0 v2", "exact 0"],
+        ),
+        (
+            "a re-sent old version after an update is still a duplicate",
+            vec![
+                item("wire", None, None, "Talks stall", &text),
+                item("wire", None, None, "UPDATE 1-Talks stall", &edited),
+                item("wire", None, None, "RPT-Talks stall", &text),
+            ],
+            vec!["new 0 v1", "version 0 v2", "exact 0"],
+        ),
+    ];
+    for (label, items, want) in cases {
+        for commit in [true, false] {
+            // In flight (not yet committed) stories count the same as published ones.
+            let got = run(&mut memory(), &items, commit);
+            assert_eq!(got, want, "{label} (commit: {commit})");
+        }
+    }
+}
+
+#[test]
+fn kill_sets_canceled() {
+    let s = story(&item("w", None, None, "KILL-Talks stall", "x y z"));
+    assert_eq!(s.pubstatus, PubStatus::Canceled);
+}
+
+#[test]
+fn near_duplicates_need_enough_words_and_can_be_off() {
+    let short = "Acme Corp said quarterly profit rose to 12 mln dlrs from 10 mln dlrs.";
+    let items = [
+        item("a", Some("1"), None, "Acme profit", short),
+        item(
+            "a",
+            Some("2"),
+            None,
+            "Acme profit up",
+            &short.replace("12", "13"),
+        ),
+    ];
+    assert_eq!(run(&mut memory(), &items, true), ["new 0 v1", "new 1 v1"]);
+
+    let text = body("grain", 8);
+    let items = [
+        item("a", Some("1"), None, "Grain", &text),
+        item(
+            "a",
+            Some("2"),
+            None,
+            "Grain 2",
+            &text.replacen("said", "told", 1),
+        ),
+    ];
+    let mut off = StoryState::open(
+        None,
+        StateConfig {
+            near_distance: 0,
+            ..Default::default()
+        },
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(run(&mut off, &items, true), ["new 0 v1", "new 1 v1"]);
+}
+
+#[test]
+fn window_expires_by_age_and_count() {
+    let a = story(&item("a", None, None, "One", &body("one", 5)));
+    let b = story(&item("a", None, None, "Two", &body("two", 5)));
+    let mut s = StoryState::open(
+        None,
+        StateConfig {
+            window: std::time::Duration::from_secs(3600),
+            max_stories: 1,
+            ..Default::default()
+        },
+        t0(),
+    )
+    .unwrap();
+    assert_eq!(s.check(&mut a.clone(), t0()), Decision::New);
+    assert!(matches!(
+        s.check(&mut a.clone(), t0()),
+        Decision::Duplicate { .. }
+    ));
+    // Count: b pushes a out.
+    assert_eq!(s.check(&mut b.clone(), t0()), Decision::New);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s.check(&mut a.clone(), t0()), Decision::New);
+    // Age: two hours later everything is forgotten.
+    assert_eq!(
+        s.check(&mut b.clone(), t0() + Duration::hours(2)),
+        Decision::New
+    );
+    assert_eq!(s.len(), 1);
+}
+
+/// Runs `commit` stories into a state in `dir`; uncommitted ones must not survive.
+fn fill(dir: &std::path::Path) {
+    let text = body("missile defense", 8);
+    let mut s = StoryState::open(Some(dir), StateConfig::default(), t0()).unwrap();
+    for (i, commit) in [
+        (item("wire", None, None, "Talks stall", &text), true),
+        (
+            item("wire", None, None, "UPDATE 1-Talks stall", &body("x", 9)),
+            true,
+        ),
+        (
+            item("wire", None, None, "Never acked", &body("oil", 8)),
+            false,
+        ),
+    ] {
+        let mut st = story(&i);
+        assert!(!matches!(
+            s.check(&mut st, t0()),
+            Decision::Duplicate { .. }
+        ));
+        if commit {
+            s.commit(&st).unwrap();
+        }
+    }
+    s.flush().unwrap();
+}
+
+/// What a restarted state says about the same three items.
+fn after_restart(dir: &std::path::Path) -> Vec<String> {
+    let text = body("missile defense", 8);
+    let mut s = StoryState::open(Some(dir), StateConfig::default(), t0()).unwrap();
+    assert_eq!(s.len(), 2);
+    run(
+        &mut s,
+        &[
+            item("wire", None, None, "Talks stall", &text),
+            item("wire", None, None, "UPDATE 2-Talks stall", &body("y", 9)),
+            item("wire", None, None, "Never acked", &body("oil", 8)),
+        ],
+        false,
+    )
+}
+
+const AFTER_RESTART: &[&str] = &["exact 0", "version 0 v3", "new 1 v1"];
+
+#[test]
+fn restart_keeps_versions_and_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    fill(dir.path());
+    assert_eq!(after_restart(dir.path()), AFTER_RESTART);
+}
+
+/// Runs itself as a child process that fills the state and aborts (no unwinding, no drops),
+/// then restarts the state in the parent.
+#[test]
+fn state_survives_a_killed_process() {
+    if let Ok(dir) = std::env::var("WIREFEED_STATE_KILL_DIR") {
+        fill(std::path::Path::new(&dir));
+        std::process::abort();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "state_survives_a_killed_process", "--nocapture"])
+        .env("WIREFEED_STATE_KILL_DIR", dir.path())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the child must have been killed");
+    assert_eq!(after_restart(dir.path()), AFTER_RESTART);
+}
+
+#[test]
+fn expired_records_are_deleted_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    fill(dir.path());
+    let later = t0() + Duration::days(8);
+    let s = StoryState::open(Some(dir.path()), StateConfig::default(), later).unwrap();
+    assert_eq!(s.len(), 0);
+    drop(s);
+    let s = StoryState::open(Some(dir.path()), StateConfig::default(), t0()).unwrap();
+    assert_eq!(s.len(), 0, "deleted from disk, not only skipped");
+    let _ = DuplicateKind::Exact;
+}
+
+/// A window that lost its local records (crash before the batched write) is topped up from
+/// what the sink committed: the same story is an exact duplicate again, and an update of it
+/// continues its uri at the next version instead of starting a new story.
+#[test]
+fn restore_from_published_keeps_duplicates_and_versions_exact() {
+    let text = body("missile defense", 8);
+    let original = item(
+        "wire",
+        Some("g-1"),
+        Some("https://example.com/a"),
+        "Allies talk",
+        &text,
+    );
+    let update = item(
+        "wire",
+        Some("g-1"),
+        Some("https://example.com/a"),
+        "UPDATE 1-Allies talk",
+        &format!("{text}\n\nThe update adds a paragraph with new facts about the meeting."),
+    );
+    // What the sink published before the crash.
+    let mut first = memory();
+    let mut published = story(&original);
+    assert_eq!(first.check(&mut published, t0()), Decision::New);
+    let record = wirefeed_model::Published::of(&published);
+
+    // A fresh window (its local write was lost) restored from the sink's record.
+    let mut state = memory();
+    assert!(state.restore(&record, t0()).unwrap());
+    assert!(
+        !state.restore(&record, t0()).unwrap(),
+        "restoring twice adds nothing"
+    );
+    assert_eq!(run(&mut state, &[original.clone()], true), ["exact 0"]);
+    let mut s = story(&update);
+    assert_eq!(state.check(&mut s, t0()), Decision::Version { previous: 1 });
+    assert_eq!(s.uri, published.uri);
+    assert_eq!(s.version, 2);
+
+    // Without the restore, the re-fetched original is not recognised at all.
+    let mut empty = memory();
+    let mut again = story(&original);
+    assert_eq!(empty.check(&mut again, t0()), Decision::New);
+}
