@@ -378,3 +378,33 @@ fn people_patterns() {
         ]
     );
 }
+
+/// Every labelled case of `eval/cases.toml` (the defence topics and their hard negatives);
+/// the eval example tabulates the same file.
+#[test]
+fn labelled_cases() {
+    #[derive(serde::Deserialize)]
+    struct File {
+        case: Vec<Case>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Case {
+        text: String,
+        #[serde(default)]
+        expect: Vec<String>,
+        #[serde(default)]
+        reject: Vec<String>,
+    }
+    let file: File = toml::from_str(include_str!("../eval/cases.toml")).unwrap();
+    assert!(file.case.len() >= 30, "{}", file.case.len());
+    for c in &file.case {
+        let wants: Vec<String> = c
+            .expect
+            .iter()
+            .cloned()
+            .chain(c.reject.iter().map(|r| format!("!{r}")))
+            .collect();
+        let wants: Vec<&str> = wants.iter().map(String::as_str).collect();
+        check(&c.text, &wants);
+    }
+}
