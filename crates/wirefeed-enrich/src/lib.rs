@@ -23,6 +23,7 @@
 mod entities;
 mod error;
 mod gazetteer;
+mod iptc;
 mod matcher;
 mod taxonomy;
 mod topics;
@@ -32,13 +33,29 @@ mod tests;
 
 use wirefeed_model::Story;
 
-pub use error::EnrichError;
+pub use error::{Diagnostic, EnrichError, Severity};
 pub use gazetteer::Gazetteer;
 pub use taxonomy::Taxonomy;
 
 use entities::PeopleFinder;
 use matcher::{Matcher, MatcherBuilder, Style};
 use topics::{CompiledTopic, ScoredHit};
+
+/// Everything wrong with the taxonomy file at `path`, errors and warnings, each naming the
+/// file, line and topic: the library side of `wirefeed check`. Empty means the file loads
+/// and compiles cleanly. (Loading stops at the first error, so at most one error is listed.)
+pub fn check(path: &std::path::Path) -> Vec<Diagnostic> {
+    match Taxonomy::load(path) {
+        Err(e) => vec![Diagnostic::from(&e)],
+        Ok(t) => {
+            let mut out = t.warnings().to_vec();
+            if let Err(e) = Enricher::new(t) {
+                out.push(Diagnostic::from(&e));
+            }
+            out
+        }
+    }
+}
 
 /// The shipped taxonomy, so the binary works without the file present.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../../../config/taxonomy.toml");

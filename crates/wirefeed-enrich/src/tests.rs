@@ -408,3 +408,35 @@ fn labelled_cases() {
         check(&c.text, &wants);
     }
 }
+
+#[test]
+fn check_lists_errors_and_warnings_with_file_line_and_topic() {
+    let dir = std::env::temp_dir().join(format!("wirefeed-enrich-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("clean.toml", "[[topic]]\nid = \"a\"\nlabel = \"A\"\niptc = [\"medtop:20000602\"]\ninclude = [\"x\"]\n", &[]),
+        (
+            "retired.toml",
+            "[[topic]]\nid = \"a\"\nlabel = \"A\"\niptc = [\"medtop:20000030\"]\ninclude = [\"x\"]\n",
+            &["retired.toml:2: warning: topic `a`: IPTC code `medtop:20000030` (music theatre) was retired"],
+        ),
+        (
+            "broken.toml",
+            "[[topic]]\nid = \"a\"\nlabel = \"A\"\ninclude = [\"x\"]\n\n[[topic]]\nid = \"b\"\nlabel = \"B\"\nparent = \"zz\"\ninclude = [\"y\"]\n",
+            &["broken.toml:7: error: topic `b`: parent `zz` is not a topic id"],
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let got: Vec<String> = crate::check(&path).iter().map(|d| d.to_string()).collect();
+        assert_eq!(got.len(), want.len(), "{name}: {got:?}");
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert!(
+                g.starts_with(&format!("{}/{w}", dir.display())),
+                "{name}: {g}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
