@@ -440,3 +440,85 @@ fn check_lists_errors_and_warnings_with_file_line_and_topic() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `check_explained(text, topic, rule, evidence)`: the explanation of `topic` for the story
+/// names `rule` and lists every phrase of `evidence` (`role "text"` as displayed).
+fn check_explained(text: &str, topic: &str, rule: &str, evidence: &[&str]) {
+    let mut parts = text.split("\n\n");
+    let headline = parts.next().unwrap_or_default();
+    let s = story(headline, &parts.collect::<Vec<_>>());
+    let shown = enricher().explain(&s).to_string();
+    let block: Vec<&str> = shown
+        .split_inclusive('\n')
+        .skip_while(|l| !l.starts_with(&format!("{topic}  ")))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with("    "))
+        .map(|(_, l)| l)
+        .collect();
+    let block = block.concat();
+    assert!(
+        block.starts_with(&format!("{topic}  {rule}")),
+        "{topic} {rule}:\n{shown}"
+    );
+    for e in evidence {
+        assert!(block.contains(e), "{e} missing:\n{block}");
+    }
+}
+
+#[test]
+fn explanations_name_the_rule_and_the_phrases() {
+    check_explained(
+        "Germany to buy Patriot batteries\n\nGermany will buy Patriot air defence systems to protect against missile attacks.",
+        "missile-defense",
+        "fired  score",
+        &["include \"Patriot batteries\" headline 15..32 +9.0", "paragraph 1", "context \"missile\""],
+    );
+    check_explained(
+        "New England Patriots win\n\nThe Patriots beat the Jets.",
+        "missile-defense",
+        "excluded by \"New England Patriots\"",
+        &[],
+    );
+    check_explained(
+        "Patriot games\n\nThe Patriot game was fun.",
+        "missile-defense",
+        "no context phrase",
+        &["include \"Patriot\" headline 0..7 +6.0"],
+    );
+    check_explained(
+        "Talks go on\n\nNothing new.",
+        "diplomacy",
+        "below min_score  score 3.0 / 4.0",
+        &["include \"Talks\" headline 0..5 +3.0"],
+    );
+    check_explained(
+        "Germany to buy Patriot batteries\n\nGermany will buy Patriot air defence systems to protect against missile attacks.",
+        "military",
+        "implied by a child topic",
+        &[],
+    );
+}
+
+#[test]
+fn explanation_agrees_with_the_tags() {
+    let mut s = seed();
+    let e = enricher().explain(&s);
+    enricher().enrich(&mut s);
+    let assigned: Vec<(&str, Option<u8>)> = e
+        .topics
+        .iter()
+        .filter(|t| t.relevance.is_some())
+        .map(|t| (t.topic.as_str(), t.relevance))
+        .collect();
+    let tagged: Vec<(&str, Option<u8>)> = s
+        .subjects
+        .iter()
+        .map(|t| (t.id.as_str(), Some(t.relevance)))
+        .collect();
+    assert_eq!(assigned.len(), tagged.len());
+    for t in &tagged {
+        assert!(assigned.contains(t), "{t:?} not in {assigned:?}");
+    }
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["topics"][0]["outcome"]["rule"], "fired");
+}

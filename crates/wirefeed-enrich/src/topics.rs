@@ -43,10 +43,24 @@ pub(crate) struct ScoredHit<'a> {
     pub text: String,
     pub position_weight: f64,
     pub targets: Vec<&'a Target>,
+    /// Which text (0 = headline, n = paragraph n) and the byte range in it.
+    pub part: usize,
+    pub range: std::ops::Range<usize>,
 }
 
-/// The subjects for a story's hits, most relevant first.
-pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<Subject> {
+/// Per topic, what the rules concluded; shared by [`subjects`] and the explanation.
+pub(crate) struct Decisions {
+    pub score: Vec<f64>,
+    pub context: Vec<bool>,
+    pub excluded: Vec<bool>,
+    /// `(relevance, confidence)` of each topic that fired or was implied by a child.
+    pub fired: Vec<Option<(u8, u8)>>,
+    /// Fired by its own rules (not only implied by a child topic).
+    pub own: Vec<bool>,
+}
+
+/// Applies the rules of every topic to a story's hits.
+pub(crate) fn decide(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Decisions {
     let n = topics.len();
     let mut score = vec![0.0_f64; n];
     let mut context = vec![false; n];
@@ -65,12 +79,9 @@ pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<
         if score[i] == 0.0 {
             continue;
         }
-        let occurs = |forms: &[String]| {
-            hits.iter()
-                .any(|h| forms.iter().any(|f| contains_phrase(&h.text, f)))
-        };
-        context[i] = context[i] || t.topic.context.is_empty() || occurs(&t.context_forms);
-        excluded[i] = excluded[i] || occurs(&t.exclude_forms);
+        context[i] =
+            context[i] || t.topic.context.is_empty() || occurs(&t.context_forms, hits).is_some();
+        excluded[i] = excluded[i] || occurs(&t.exclude_forms, hits).is_some();
     }
 
     let mut fired: Vec<Option<(u8, u8)>> = vec![None; n];
@@ -81,6 +92,7 @@ pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<
             tracing::trace!(topic = %t.topic.id, score = score[i], "topic fired");
         }
     }
+    let own: Vec<bool> = fired.iter().map(Option::is_some).collect();
     // A topic implies its ancestors, a little less relevant than itself, unless an ancestor
     // is excluded by its own rules.
     for i in 0..n {
@@ -102,7 +114,27 @@ pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<
             steps += 1;
         }
     }
+    Decisions {
+        score,
+        context,
+        excluded,
+        fired,
+        own,
+    }
+}
 
+/// The first hit in which one of `forms` occurs (matched itself or inside a longer match).
+pub(crate) fn occurs<'h, 'a>(
+    forms: &[String],
+    hits: &'h [ScoredHit<'a>],
+) -> Option<&'h ScoredHit<'a>> {
+    hits.iter()
+        .find(|h| forms.iter().any(|f| contains_phrase(&h.text, f)))
+}
+
+/// The subjects for a story's hits, most relevant first.
+pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<Subject> {
+    let Decisions { score, fired, .. } = decide(topics, hits);
     let mut out: Vec<(f64, Subject)> = topics
         .iter()
         .zip(&fired)
