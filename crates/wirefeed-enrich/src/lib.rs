@@ -234,6 +234,12 @@ impl Enricher {
         explain::explain(&self.topics, &texts, &hits)
     }
 
+    /// The number of accepted phrase matches (word boundaries and case checked) in `text`:
+    /// the matching step alone, for benchmarks and diagnostics.
+    pub fn count_matches(&self, text: &str) -> usize {
+        self.matcher.find(text).len()
+    }
+
     /// The topic ids this enricher can assign, in taxonomy order.
     pub fn topic_ids(&self) -> Vec<String> {
         self.topics.iter().map(|t| t.topic.id.clone()).collect()
