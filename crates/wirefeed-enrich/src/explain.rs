@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::topics::{decide, occurs, CompiledTopic, ScoredHit};
+use crate::topics::{decide, occurs, CompiledTopic, InnerForms, ScoredHit};
 use crate::Target;
 
 /// Why a story got (or did not get) each topic whose phrases it mentions.
@@ -63,10 +63,11 @@ pub struct Evidence {
 
 pub(crate) fn explain(
     topics: &[CompiledTopic],
+    inner: &InnerForms,
     texts: &[(&str, f64)],
     hits: &[ScoredHit<'_>],
 ) -> Explanation {
-    let d = decide(topics, hits);
+    let d = decide(topics, inner, hits);
     let mut out = Vec::new();
     for (i, t) in topics.iter().enumerate() {
         let mut evidence = Vec::new();

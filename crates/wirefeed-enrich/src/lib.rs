@@ -45,7 +45,7 @@ pub use taxonomy::Taxonomy;
 
 use entities::PeopleFinder;
 use matcher::{Matcher, MatcherBuilder, Style};
-use topics::{CompiledTopic, ScoredHit};
+use topics::{CompiledTopic, InnerForms, ScoredHit};
 
 /// Everything wrong with the taxonomy file at `path`, errors and warnings, each naming the
 /// file, line and topic: the library side of `wirefeed check`. Empty means the file loads
@@ -106,6 +106,7 @@ pub(crate) enum Target {
 /// [`Enricher::enrich`] per story.
 pub struct Enricher {
     topics: Vec<CompiledTopic>,
+    inner: InnerForms,
     gazetteer: Gazetteer,
     matcher: Matcher<Target>,
     people: PeopleFinder,
@@ -164,14 +165,16 @@ impl Enricher {
             }
         }
         let matcher = b.build()?;
-        let topics = taxonomy
+        let topics: Vec<CompiledTopic> = taxonomy
             .topics
             .iter()
             .map(|t| CompiledTopic::new(t.clone(), &taxonomy.topics))
             .collect();
         let people = PeopleFinder::new(&gazetteer);
+        let inner = InnerForms::new(&topics)?;
         Ok(Enricher {
             topics,
+            inner,
             gazetteer,
             matcher,
             people,
@@ -188,7 +191,7 @@ impl Enricher {
             .iter()
             .flat_map(|h| h.targets.iter().copied())
             .collect();
-        let subjects = topics::subjects(&self.topics, &hits);
+        let subjects = topics::subjects(&self.topics, &self.inner, &hits);
         let places = entities::places(&self.gazetteer, story, &targets);
         let organisations = entities::organisations(&self.gazetteer, &targets);
         let plain: Vec<&str> = texts.iter().map(|(t, _)| *t).collect();
@@ -231,7 +234,7 @@ impl Enricher {
     pub fn explain(&self, story: &Story) -> Explanation {
         let texts = texts(story);
         let hits = self.hits(&texts);
-        explain::explain(&self.topics, &texts, &hits)
+        explain::explain(&self.topics, &self.inner, &texts, &hits)
     }
 
     /// The number of accepted phrase matches (word boundaries and case checked) in `text`:

@@ -6,7 +6,12 @@
 //! itself or lies inside a longer matched phrase: "missile" is found inside "missile
 //! defence" even though leftmost-longest matching reported only the longer one.
 
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 use wirefeed_model::{IptcConcept, Subject};
+
+use crate::error::EnrichError;
 
 use crate::matcher::{on_word_boundaries, variants};
 use crate::taxonomy::Topic;
@@ -60,7 +65,11 @@ pub(crate) struct Decisions {
 }
 
 /// Applies the rules of every topic to a story's hits.
-pub(crate) fn decide(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Decisions {
+pub(crate) fn decide(
+    topics: &[CompiledTopic],
+    inner: &InnerForms,
+    hits: &[ScoredHit<'_>],
+) -> Decisions {
     let n = topics.len();
     let mut score = vec![0.0_f64; n];
     let mut context = vec![false; n];
@@ -75,13 +84,9 @@ pub(crate) fn decide(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Decisi
             }
         }
     }
+    inner.mark(hits, &mut context, &mut excluded);
     for (i, t) in topics.iter().enumerate() {
-        if score[i] == 0.0 {
-            continue;
-        }
-        context[i] =
-            context[i] || t.topic.context.is_empty() || occurs(&t.context_forms, hits).is_some();
-        excluded[i] = excluded[i] || occurs(&t.exclude_forms, hits).is_some();
+        context[i] = context[i] || t.topic.context.is_empty();
     }
 
     let mut fired: Vec<Option<(u8, u8)>> = vec![None; n];
@@ -123,6 +128,60 @@ pub(crate) fn decide(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Decisi
     }
 }
 
+/// Every context and exclude form of every topic, as one small automaton run over the text
+/// of each hit: finds "missile" inside the match "missile defence" in time proportional to
+/// the matched text, instead of testing every form against every hit.
+pub(crate) struct InnerForms {
+    ac: AhoCorasick,
+    targets: Vec<Vec<Target>>,
+}
+
+impl InnerForms {
+    pub fn new(topics: &[CompiledTopic]) -> Result<InnerForms, EnrichError> {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        for (i, t) in topics.iter().enumerate() {
+            let forms = t
+                .context_forms
+                .iter()
+                .map(|f| (f, Target::Context(i)))
+                .chain(t.exclude_forms.iter().map(|f| (f, Target::Exclude(i))));
+            for (f, target) in forms {
+                let k = *index.entry(f.as_str()).or_insert_with(|| {
+                    patterns.push(f.as_str());
+                    targets.push(Vec::new());
+                    patterns.len() - 1
+                });
+                targets[k].push(target);
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| EnrichError::Automaton(e.to_string()))?;
+        Ok(InnerForms { ac, targets })
+    }
+
+    /// Marks the topics whose context or exclude forms occur inside some hit.
+    fn mark(&self, hits: &[ScoredHit<'_>], context: &mut [bool], excluded: &mut [bool]) {
+        for h in hits {
+            for m in self.ac.find_overlapping_iter(&h.text) {
+                if !on_word_boundaries(&h.text, &m.range()) {
+                    continue;
+                }
+                for t in &self.targets[m.pattern().as_usize()] {
+                    match *t {
+                        Target::Context(i) => context[i] = true,
+                        Target::Exclude(i) => excluded[i] = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The first hit in which one of `forms` occurs (matched itself or inside a longer match).
 pub(crate) fn occurs<'h, 'a>(
     forms: &[String],
@@ -133,8 +192,12 @@ pub(crate) fn occurs<'h, 'a>(
 }
 
 /// The subjects for a story's hits, most relevant first.
-pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<Subject> {
-    let Decisions { score, fired, .. } = decide(topics, hits);
+pub(crate) fn subjects(
+    topics: &[CompiledTopic],
+    inner: &InnerForms,
+    hits: &[ScoredHit<'_>],
+) -> Vec<Subject> {
+    let Decisions { score, fired, .. } = decide(topics, inner, hits);
     let mut out: Vec<(f64, Subject)> = topics
         .iter()
         .zip(&fired)
