@@ -43,7 +43,7 @@ pub use explain::{Evidence, Explanation, Outcome, TopicExplanation};
 pub use gazetteer::Gazetteer;
 pub use taxonomy::Taxonomy;
 
-use entities::PeopleFinder;
+use entities::{OrgPatterns, PeopleFinder};
 use matcher::{Matcher, MatcherBuilder, Style};
 use topics::{CompiledTopic, InnerForms, ScoredHit};
 
@@ -110,6 +110,7 @@ pub struct Enricher {
     gazetteer: Gazetteer,
     matcher: Matcher<Target>,
     people: PeopleFinder,
+    org_patterns: OrgPatterns,
 }
 
 impl Enricher {
@@ -178,6 +179,7 @@ impl Enricher {
             gazetteer,
             matcher,
             people,
+            org_patterns: OrgPatterns::new(),
         })
     }
 
@@ -193,8 +195,9 @@ impl Enricher {
             .collect();
         let subjects = topics::subjects(&self.topics, &self.inner, &hits);
         let places = entities::places(&self.gazetteer, story, &targets);
-        let organisations = entities::organisations(&self.gazetteer, &targets);
         let plain: Vec<&str> = texts.iter().map(|(t, _)| *t).collect();
+        let organisations =
+            entities::organisations(&self.gazetteer, &targets, &self.org_patterns, &plain);
         let people = entities::people(&self.people, story, &plain);
         tracing::debug!(
             story = %story.uri,

@@ -522,3 +522,29 @@ fn explanation_agrees_with_the_tags() {
     let json = serde_json::to_value(&e).unwrap();
     assert_eq!(json["topics"][0]["outcome"]["rule"], "fired");
 }
+
+#[test]
+fn organisations_by_list_and_by_pattern() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "The Russian Defence Ministry said NATO and the U.N. Security Council were told.",
+            &["NATO", "U.N. Security Council", "Russian Defence Ministry"],
+        ),
+        (
+            "A spokesman for the Ministry of Foreign Affairs said the Foreign Ministry would reply.",
+            &["Ministry of Foreign Affairs", "Foreign Ministry"],
+        ),
+        ("The ministry said nothing. Ministry officials left.", &[]),
+        (
+            "The EC and GATT met OPEC; the Bundesbank and the OECD watched.",
+            &["European Community", "GATT", "OPEC", "Bundesbank", "OECD"],
+        ),
+        ("We met at the ec office in gatt street.", &[]),
+    ];
+    for (text, want) in cases {
+        let mut s = story("Headline", &[text]);
+        enricher().enrich(&mut s);
+        let got: Vec<&str> = s.organisations.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(&got, want, "{text}");
+    }
+}
