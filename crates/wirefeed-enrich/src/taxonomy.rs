@@ -535,6 +535,42 @@ mod tests {
         assert_eq!(t.topics[0].min_score, DEFAULT_MIN_SCORE);
     }
 
+    /// `config/taxonomy.schema.json` accepts the shipped file and rejects malformed ones, so
+    /// the schema and the loader describe the same format.
+    #[test]
+    fn schema_agrees_with_the_loader() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../config/taxonomy.schema.json")).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let as_json = |text: &str| -> serde_json::Value {
+            serde_json::to_value(toml::from_str::<toml::Value>(text).unwrap()).unwrap()
+        };
+        let cases: &[(&str, bool)] = &[
+            (DEFAULT_TAXONOMY, true),
+            (OK_TOPIC, true),
+            ("[[topic]]\nid = \"a\"\nlabel = \"A\"\ninclude = [{ phrase = \"x\", weight = 2.0 }]\nmin_score = 2.0\n", true),
+            ("[[topic]]\nid = \"a\"\nlabel = \"A\"\n", false),
+            ("[[topic]]\nid = \"a\"\nlabel = \"A\"\ninclude = [\"x\"]\nwieght = 2\n", false),
+            ("[[topic]]\nid = \"Bad Id\"\nlabel = \"A\"\ninclude = [\"x\"]\n", false),
+            ("[[topic]]\nid = \"a\"\nlabel = \"A\"\niptc = [\"20000602\"]\ninclude = [\"x\"]\n", false),
+            ("[[topic]]\nid = \"a\"\nlabel = \"A\"\ninclude = [{ phrase = \"x\", weight = -1.0 }]\n", false),
+            ("[[topic]]\nid = \"a\"\nlabel = \"A\"\ninclude = [\"  \"]\n", false),
+        ];
+        for (text, valid) in cases {
+            let json = as_json(text);
+            let errors: Vec<String> = validator
+                .iter_errors(&json)
+                .map(|e| e.to_string())
+                .collect();
+            assert_eq!(errors.is_empty(), *valid, "{text}: {errors:?}");
+            assert_eq!(
+                Taxonomy::from_toml_str(text, "t.toml").is_ok(),
+                *valid,
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn load_names_the_missing_file() {
         let e = Taxonomy::load(Path::new("/nonexistent/taxonomy.toml")).unwrap_err();
