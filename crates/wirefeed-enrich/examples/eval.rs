@@ -236,7 +236,7 @@ fn bbc(enricher: &Enricher, dir: &Path) {
                 .and_then(|s| s.to_str())
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
-            let split = n.is_multiple_of(2) as usize; // 0 = tune (odd), 1 = held out (even)
+            let split = (n & 1 == 0) as usize; // 0 = tune (odd), 1 = held out (even)
             let bytes = std::fs::read(&f).expect("bbc file");
             // One file (sport/199.txt) is Latin-1; a lossy decode only touches its £ sign.
             let text = String::from_utf8_lossy(&bytes);
