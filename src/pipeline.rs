@@ -5,8 +5,9 @@
 //! when its input closes, so in-flight stories drain through normalize and enrich into the
 //! sink, which flushes and acknowledges before [`run`] returns.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use tokio::sync::mpsc;
@@ -222,6 +223,7 @@ pub async fn run_with_metrics(
         norm_rx,
         out_tx,
         enricher,
+        TaxonomyWatch::new(config.enrich.taxonomy.clone()),
         metrics.clone(),
         health.clone(),
     ));
@@ -370,7 +372,8 @@ async fn normalize_stage(
 async fn enrich_stage(
     mut rx: mpsc::Receiver<Flow<Story>>,
     tx: mpsc::Sender<Flow<Story>>,
-    enricher: Enricher,
+    mut enricher: Enricher,
+    mut watch: TaxonomyWatch,
     metrics: Arc<Metrics>,
     health: Arc<Health>,
 ) {
@@ -383,7 +386,38 @@ async fn enrich_stage(
     let timer = metrics
         .stage_duration
         .with_label_values(&[Stage::Enrich.as_str()]);
-    while let Some(flow) = rx.recv().await {
+    loop {
+        // Reloading here, between stories, makes the swap atomic without locks: every story
+        // is tagged wholly by the old or wholly by the new taxonomy.
+        let flow = tokio::select! {
+            flow = rx.recv() => match flow {
+                Some(flow) => flow,
+                None => break,
+            },
+            path = watch.changed() => {
+                match reload_enricher(&path).await {
+                    Ok(new) => {
+                        for id in new.topic_ids() {
+                            metrics.enrich_tags.with_label_values(&[&id]);
+                        }
+                        enricher = new;
+                        metrics.enrich_reloads.with_label_values(&["ok"]).inc();
+                        metrics.enrich_taxonomy_stale.set(0);
+                        tracing::info!(taxonomy = %path.display(), "taxonomy reloaded");
+                    }
+                    Err(e) => {
+                        metrics.enrich_reloads.with_label_values(&["failed"]).inc();
+                        metrics.enrich_taxonomy_stale.set(1);
+                        tracing::error!(
+                            taxonomy = %path.display(),
+                            error = %e,
+                            "taxonomy reload failed; keeping the previous taxonomy"
+                        );
+                    }
+                }
+                continue;
+            }
+        };
         depth.set(rx.len() as i64);
         let out = match flow {
             Flow::Dead(dl) => Flow::Dead(dl),
@@ -409,4 +443,82 @@ async fn enrich_stage(
         out_depth.set((tx.max_capacity() - tx.capacity()) as i64);
     }
     health.set_backpressure(false);
+}
+
+/// Compiles the taxonomy at `path` off the async workers (a big taxonomy takes a while).
+async fn reload_enricher(path: &Path) -> anyhow::Result<Enricher> {
+    let path = path.to_path_buf();
+    let enricher = tokio::task::spawn_blocking(move || {
+        let taxonomy = wirefeed_enrich::Taxonomy::load(&path)?;
+        Enricher::new(taxonomy)
+    })
+    .await??;
+    Ok(enricher)
+}
+
+/// Tells the enrich stage when to reload the taxonomy file: on SIGHUP, or when the file's
+/// modification time or size changes. Polling one file's metadata every
+/// [`TaxonomyWatch::POLL`] costs nothing, sees editors' rename-on-save and works on every
+/// filesystem, so it needs no file-notification dependency. With the built-in taxonomy
+/// there is nothing to reload and it never fires.
+struct TaxonomyWatch {
+    path: Option<PathBuf>,
+    stamp: Option<(SystemTime, u64)>,
+    tick: tokio::time::Interval,
+    hangup: Option<tokio::signal::unix::Signal>,
+}
+
+impl TaxonomyWatch {
+    const POLL: Duration = Duration::from_secs(1);
+
+    fn new(path: Option<PathBuf>) -> TaxonomyWatch {
+        use tokio::signal::unix::{signal, SignalKind};
+        let hangup = path.as_ref().and_then(|_| {
+            signal(SignalKind::hangup())
+                .inspect_err(|e| tracing::warn!(error = %e, "cannot watch SIGHUP"))
+                .ok()
+        });
+        let mut tick = tokio::time::interval(Self::POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        TaxonomyWatch {
+            stamp: path.as_deref().and_then(Self::stamp),
+            path,
+            tick,
+            hangup,
+        }
+    }
+
+    fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.modified().ok()?, m.len()))
+    }
+
+    /// Resolves with the file's path when it should be reloaded. Cancel-safe: the recorded
+    /// stamp only changes when it resolves.
+    async fn changed(&mut self) -> PathBuf {
+        let Some(path) = self.path.clone() else {
+            return std::future::pending().await;
+        };
+        loop {
+            let hup = async {
+                match self.hangup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = hup => {
+                    self.stamp = Self::stamp(&path);
+                    return path;
+                }
+                _ = self.tick.tick() => {
+                    let now = Self::stamp(&path);
+                    if now.is_some() && now != self.stamp {
+                        self.stamp = now;
+                        return path;
+                    }
+                }
+            }
+        }
+    }
 }

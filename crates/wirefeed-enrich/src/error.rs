@@ -81,3 +81,82 @@ pub(crate) fn from_toml(origin: &str, text: &str, err: toml::de::Error) -> Enric
         message: err.message().trim().to_string(),
     }
 }
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The file cannot be used.
+    Error,
+    /// The file works, but something in it should be fixed (e.g. a retired IPTC code that
+    /// was replaced).
+    Warning,
+}
+
+/// One finding about a taxonomy file, for `wirefeed check` and the log: where it is and what
+/// is wrong. Displays as `file:line: warning: topic `id`: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file (or `built-in taxonomy`).
+    pub origin: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The topic the finding is about, when known.
+    pub topic: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, ": {sev}: {}{}", in_topic(&self.topic), self.message)
+    }
+}
+
+impl From<&EnrichError> for Diagnostic {
+    fn from(e: &EnrichError) -> Diagnostic {
+        let (origin, line, topic, message) = match e {
+            EnrichError::Read { origin, source } => {
+                (origin.clone(), None, None, format!("cannot read: {source}"))
+            }
+            EnrichError::Syntax {
+                origin,
+                line,
+                topic,
+                message,
+                ..
+            } => (origin.clone(), Some(*line), topic.clone(), message.clone()),
+            EnrichError::Invalid {
+                origin,
+                line,
+                topic,
+                message,
+            } => (
+                origin.clone(),
+                Some(*line),
+                Some(topic.clone()),
+                message.clone(),
+            ),
+            EnrichError::Automaton(m) => (
+                "taxonomy".into(),
+                None,
+                None,
+                format!("building the phrase automaton: {m}"),
+            ),
+        };
+        Diagnostic {
+            severity: Severity::Error,
+            origin,
+            line,
+            topic,
+            message,
+        }
+    }
+}

@@ -9,20 +9,26 @@
 //!   top of that file; the shipped copy is [`DEFAULT_TAXONOMY`]).
 //! - [`Enricher`]: compiles the taxonomy and the [`Gazetteer`] into one Aho-Corasick
 //!   automaton once, then enriches stories without allocating per-phrase state.
-//! - [`EnrichError`]: configuration errors, which name the file, line and topic.
+//! - [`EnrichError`]: configuration errors, which name the file, line and topic; [`check`]
+//!   lists them with warnings (retired IPTC codes) as [`Diagnostic`]s for `wirefeed check`.
+//! - [`Explanation`] from [`Enricher::explain`]: which phrases matched where and which rule
+//!   decided each topic (for operators; not part of the ninjs record).
 //!
 //! What it is not: not a statistical classifier or a named-entity recogniser. Everything is
 //! rule- and list-driven so that an editor can read why a story got a topic, and a wrong tag
 //! is fixed by editing a data file. It does no I/O except [`Taxonomy::load`], and it never
 //! fails on story text.
 //!
-//! Layout: `taxonomy` (topic file parsing and validation), `gazetteer` (places and
-//! organisations), `matcher` (the automaton, spelling variants, word boundaries), `topics`
-//! (scoring), `entities` (places, organisations, people).
+//! Layout: `taxonomy` (topic file parsing and validation), `iptc` (the vendored Media Topics
+//! table), `gazetteer` (places and organisations), `matcher` (the automaton, spelling
+//! variants, word boundaries), `topics` (scoring), `explain` (evidence), `entities` (places,
+//! organisations, people). `examples/eval.rs` measures quality on the shared corpora.
 
 mod entities;
 mod error;
+mod explain;
 mod gazetteer;
+mod iptc;
 mod matcher;
 mod taxonomy;
 mod topics;
@@ -32,19 +38,45 @@ mod tests;
 
 use wirefeed_model::Story;
 
-pub use error::EnrichError;
+pub use error::{Diagnostic, EnrichError, Severity};
+pub use explain::{Evidence, Explanation, Outcome, TopicExplanation};
 pub use gazetteer::Gazetteer;
 pub use taxonomy::Taxonomy;
 
-use entities::PeopleFinder;
+use entities::{OrgPatterns, PeopleFinder};
 use matcher::{Matcher, MatcherBuilder, Style};
-use topics::{CompiledTopic, ScoredHit};
+use topics::{CompiledTopic, InnerForms, ScoredHit};
+
+/// Everything wrong with the taxonomy file at `path`, errors and warnings, each naming the
+/// file, line and topic: the library side of `wirefeed check`. Empty means the file loads
+/// and compiles cleanly. (Loading stops at the first error, so at most one error is listed.)
+pub fn check(path: &std::path::Path) -> Vec<Diagnostic> {
+    match Taxonomy::load(path) {
+        Err(e) => vec![Diagnostic::from(&e)],
+        Ok(t) => {
+            let mut out = t.warnings().to_vec();
+            if let Err(e) = Enricher::new(t) {
+                out.push(Diagnostic::from(&e));
+            }
+            out
+        }
+    }
+}
 
 /// The shipped taxonomy, so the binary works without the file present.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../../../config/taxonomy.toml");
 
 /// The shipped gazetteer of countries, cities, regions and organisations.
 pub const DEFAULT_GAZETTEER: &str = include_str!("../../../config/gazetteer.toml");
+
+/// The texts of a story with their position weights: headline, lead, rest.
+fn texts(story: &Story) -> Vec<(&str, f64)> {
+    let mut texts: Vec<(&str, f64)> = vec![(story.headline.as_str(), HEADLINE_WEIGHT)];
+    for (i, p) in story.paragraphs.iter().enumerate() {
+        texts.push((p, if i == 0 { LEAD_WEIGHT } else { BODY_WEIGHT }));
+    }
+    texts
+}
 
 /// Position weights: a phrase in the headline says more about the story than one in the
 /// tenth paragraph.
@@ -74,9 +106,11 @@ pub(crate) enum Target {
 /// [`Enricher::enrich`] per story.
 pub struct Enricher {
     topics: Vec<CompiledTopic>,
+    inner: InnerForms,
     gazetteer: Gazetteer,
     matcher: Matcher<Target>,
     people: PeopleFinder,
+    org_patterns: OrgPatterns,
 }
 
 impl Enricher {
@@ -132,17 +166,20 @@ impl Enricher {
             }
         }
         let matcher = b.build()?;
-        let topics = taxonomy
+        let topics: Vec<CompiledTopic> = taxonomy
             .topics
             .iter()
             .map(|t| CompiledTopic::new(t.clone(), &taxonomy.topics))
             .collect();
         let people = PeopleFinder::new(&gazetteer);
+        let inner = InnerForms::new(&topics)?;
         Ok(Enricher {
             topics,
+            inner,
             gazetteer,
             matcher,
             people,
+            org_patterns: OrgPatterns::new(),
         })
     }
 
@@ -150,28 +187,17 @@ impl Enricher {
     /// enriching twice gives the same result. Never fails: text we cannot make sense of
     /// simply yields fewer tags.
     pub fn enrich(&self, story: &mut Story) {
-        let mut texts: Vec<(&str, f64)> = vec![(story.headline.as_str(), HEADLINE_WEIGHT)];
-        for (i, p) in story.paragraphs.iter().enumerate() {
-            texts.push((p, if i == 0 { LEAD_WEIGHT } else { BODY_WEIGHT }));
-        }
-        let mut hits = Vec::new();
-        for (text, position_weight) in &texts {
-            for h in self.matcher.find(text) {
-                hits.push(ScoredHit {
-                    text: text[h.range].to_lowercase(),
-                    position_weight: *position_weight,
-                    targets: h.targets,
-                });
-            }
-        }
+        let texts = texts(story);
+        let hits = self.hits(&texts);
         let targets: Vec<&Target> = hits
             .iter()
             .flat_map(|h| h.targets.iter().copied())
             .collect();
-        let subjects = topics::subjects(&self.topics, &hits);
+        let subjects = topics::subjects(&self.topics, &self.inner, &hits);
         let places = entities::places(&self.gazetteer, story, &targets);
-        let organisations = entities::organisations(&self.gazetteer, &targets);
         let plain: Vec<&str> = texts.iter().map(|(t, _)| *t).collect();
+        let organisations =
+            entities::organisations(&self.gazetteer, &targets, &self.org_patterns, &plain);
         let people = entities::people(&self.people, story, &plain);
         tracing::debug!(
             story = %story.uri,
@@ -185,6 +211,39 @@ impl Enricher {
         story.places = places;
         story.organisations = organisations;
         story.people = people;
+    }
+
+    /// Every accepted phrase match in the story's texts, in reading order.
+    fn hits<'s>(&'s self, texts: &[(&str, f64)]) -> Vec<ScoredHit<'s>> {
+        let mut hits = Vec::new();
+        for (part, (text, position_weight)) in texts.iter().enumerate() {
+            for h in self.matcher.find(text) {
+                hits.push(ScoredHit {
+                    text: text[h.range.clone()].to_lowercase(),
+                    position_weight: *position_weight,
+                    targets: h.targets,
+                    part,
+                    range: h.range,
+                });
+            }
+        }
+        hits
+    }
+
+    /// Why the story gets the topics it gets: for every topic with a matched phrase, its
+    /// score, the rule that decided, and each phrase with where it matched. For operators
+    /// (`wirefeed ingest --explain`, logs); it does not change the story. Kept out of the
+    /// ninjs record, whose strict 2.2 schema has no place for it.
+    pub fn explain(&self, story: &Story) -> Explanation {
+        let texts = texts(story);
+        let hits = self.hits(&texts);
+        explain::explain(&self.topics, &self.inner, &texts, &hits)
+    }
+
+    /// The number of accepted phrase matches (word boundaries and case checked) in `text`:
+    /// the matching step alone, for benchmarks and diagnostics.
+    pub fn count_matches(&self, text: &str) -> usize {
+        self.matcher.find(text).len()
     }
 
     /// The topic ids this enricher can assign, in taxonomy order.

@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::error::EnrichError;
 
@@ -96,9 +96,15 @@ impl<T: Clone + PartialEq> MatcherBuilder<T> {
         }
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(&patterns)
             .map_err(|e| EnrichError::Automaton(e.to_string()))?;
+        tracing::debug!(
+            patterns = patterns.len(),
+            bytes = ac.memory_usage(),
+            "phrase automaton built"
+        );
         Ok(Matcher {
             ac,
             targets: self.targets,

@@ -378,3 +378,173 @@ fn people_patterns() {
         ]
     );
 }
+
+/// Every labelled case of `eval/cases.toml` (the defence topics and their hard negatives);
+/// the eval example tabulates the same file.
+#[test]
+fn labelled_cases() {
+    #[derive(serde::Deserialize)]
+    struct File {
+        case: Vec<Case>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Case {
+        text: String,
+        #[serde(default)]
+        expect: Vec<String>,
+        #[serde(default)]
+        reject: Vec<String>,
+    }
+    let file: File = toml::from_str(include_str!("../eval/cases.toml")).unwrap();
+    assert!(file.case.len() >= 30, "{}", file.case.len());
+    for c in &file.case {
+        let wants: Vec<String> = c
+            .expect
+            .iter()
+            .cloned()
+            .chain(c.reject.iter().map(|r| format!("!{r}")))
+            .collect();
+        let wants: Vec<&str> = wants.iter().map(String::as_str).collect();
+        check(&c.text, &wants);
+    }
+}
+
+#[test]
+fn check_lists_errors_and_warnings_with_file_line_and_topic() {
+    let dir = std::env::temp_dir().join(format!("wirefeed-enrich-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("clean.toml", "[[topic]]\nid = \"a\"\nlabel = \"A\"\niptc = [\"medtop:20000602\"]\ninclude = [\"x\"]\n", &[]),
+        (
+            "retired.toml",
+            "[[topic]]\nid = \"a\"\nlabel = \"A\"\niptc = [\"medtop:20000030\"]\ninclude = [\"x\"]\n",
+            &["retired.toml:2: warning: topic `a`: IPTC code `medtop:20000030` (music theatre) was retired"],
+        ),
+        (
+            "broken.toml",
+            "[[topic]]\nid = \"a\"\nlabel = \"A\"\ninclude = [\"x\"]\n\n[[topic]]\nid = \"b\"\nlabel = \"B\"\nparent = \"zz\"\ninclude = [\"y\"]\n",
+            &["broken.toml:7: error: topic `b`: parent `zz` is not a topic id"],
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let got: Vec<String> = crate::check(&path).iter().map(|d| d.to_string()).collect();
+        assert_eq!(got.len(), want.len(), "{name}: {got:?}");
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert!(
+                g.starts_with(&format!("{}/{w}", dir.display())),
+                "{name}: {g}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `check_explained(text, topic, rule, evidence)`: the explanation of `topic` for the story
+/// names `rule` and lists every phrase of `evidence` (`role "text"` as displayed).
+fn check_explained(text: &str, topic: &str, rule: &str, evidence: &[&str]) {
+    let mut parts = text.split("\n\n");
+    let headline = parts.next().unwrap_or_default();
+    let s = story(headline, &parts.collect::<Vec<_>>());
+    let shown = enricher().explain(&s).to_string();
+    let block: Vec<&str> = shown
+        .split_inclusive('\n')
+        .skip_while(|l| !l.starts_with(&format!("{topic}  ")))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with("    "))
+        .map(|(_, l)| l)
+        .collect();
+    let block = block.concat();
+    assert!(
+        block.starts_with(&format!("{topic}  {rule}")),
+        "{topic} {rule}:\n{shown}"
+    );
+    for e in evidence {
+        assert!(block.contains(e), "{e} missing:\n{block}");
+    }
+}
+
+#[test]
+fn explanations_name_the_rule_and_the_phrases() {
+    check_explained(
+        "Germany to buy Patriot batteries\n\nGermany will buy Patriot air defence systems to protect against missile attacks.",
+        "missile-defense",
+        "fired  score",
+        &["include \"Patriot batteries\" headline 15..32 +9.0", "paragraph 1", "context \"missile\""],
+    );
+    check_explained(
+        "New England Patriots win\n\nThe Patriots beat the Jets.",
+        "missile-defense",
+        "excluded by \"New England Patriots\"",
+        &[],
+    );
+    check_explained(
+        "Patriot games\n\nThe Patriot game was fun.",
+        "missile-defense",
+        "no context phrase",
+        &["include \"Patriot\" headline 0..7 +6.0"],
+    );
+    check_explained(
+        "Talks go on\n\nNothing new.",
+        "diplomacy",
+        "below min_score  score 3.0 / 4.0",
+        &["include \"Talks\" headline 0..5 +3.0"],
+    );
+    check_explained(
+        "Germany to buy Patriot batteries\n\nGermany will buy Patriot air defence systems to protect against missile attacks.",
+        "military",
+        "implied by a child topic",
+        &[],
+    );
+}
+
+#[test]
+fn explanation_agrees_with_the_tags() {
+    let mut s = seed();
+    let e = enricher().explain(&s);
+    enricher().enrich(&mut s);
+    let assigned: Vec<(&str, Option<u8>)> = e
+        .topics
+        .iter()
+        .filter(|t| t.relevance.is_some())
+        .map(|t| (t.topic.as_str(), t.relevance))
+        .collect();
+    let tagged: Vec<(&str, Option<u8>)> = s
+        .subjects
+        .iter()
+        .map(|t| (t.id.as_str(), Some(t.relevance)))
+        .collect();
+    assert_eq!(assigned.len(), tagged.len());
+    for t in &tagged {
+        assert!(assigned.contains(t), "{t:?} not in {assigned:?}");
+    }
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["topics"][0]["outcome"]["rule"], "fired");
+}
+
+#[test]
+fn organisations_by_list_and_by_pattern() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "The Russian Defence Ministry said NATO and the U.N. Security Council were told.",
+            &["NATO", "U.N. Security Council", "Russian Defence Ministry"],
+        ),
+        (
+            "A spokesman for the Ministry of Foreign Affairs said the Foreign Ministry would reply.",
+            &["Ministry of Foreign Affairs", "Foreign Ministry"],
+        ),
+        ("The ministry said nothing. Ministry officials left.", &[]),
+        (
+            "The EC and GATT met OPEC; the Bundesbank and the OECD watched.",
+            &["European Community", "GATT", "OPEC", "Bundesbank", "OECD"],
+        ),
+        ("We met at the ec office in gatt street.", &[]),
+    ];
+    for (text, want) in cases {
+        let mut s = story("Headline", &[text]);
+        enricher().enrich(&mut s);
+        let got: Vec<&str> = s.organisations.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(&got, want, "{text}");
+    }
+}

@@ -6,7 +6,12 @@
 //! itself or lies inside a longer matched phrase: "missile" is found inside "missile
 //! defence" even though leftmost-longest matching reported only the longer one.
 
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 use wirefeed_model::{IptcConcept, Subject};
+
+use crate::error::EnrichError;
 
 use crate::matcher::{on_word_boundaries, variants};
 use crate::taxonomy::Topic;
@@ -43,10 +48,28 @@ pub(crate) struct ScoredHit<'a> {
     pub text: String,
     pub position_weight: f64,
     pub targets: Vec<&'a Target>,
+    /// Which text (0 = headline, n = paragraph n) and the byte range in it.
+    pub part: usize,
+    pub range: std::ops::Range<usize>,
 }
 
-/// The subjects for a story's hits, most relevant first.
-pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<Subject> {
+/// Per topic, what the rules concluded; shared by [`subjects`] and the explanation.
+pub(crate) struct Decisions {
+    pub score: Vec<f64>,
+    pub context: Vec<bool>,
+    pub excluded: Vec<bool>,
+    /// `(relevance, confidence)` of each topic that fired or was implied by a child.
+    pub fired: Vec<Option<(u8, u8)>>,
+    /// Fired by its own rules (not only implied by a child topic).
+    pub own: Vec<bool>,
+}
+
+/// Applies the rules of every topic to a story's hits.
+pub(crate) fn decide(
+    topics: &[CompiledTopic],
+    inner: &InnerForms,
+    hits: &[ScoredHit<'_>],
+) -> Decisions {
     let n = topics.len();
     let mut score = vec![0.0_f64; n];
     let mut context = vec![false; n];
@@ -61,16 +84,9 @@ pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<
             }
         }
     }
+    inner.mark(hits, &mut context, &mut excluded);
     for (i, t) in topics.iter().enumerate() {
-        if score[i] == 0.0 {
-            continue;
-        }
-        let occurs = |forms: &[String]| {
-            hits.iter()
-                .any(|h| forms.iter().any(|f| contains_phrase(&h.text, f)))
-        };
-        context[i] = context[i] || t.topic.context.is_empty() || occurs(&t.context_forms);
-        excluded[i] = excluded[i] || occurs(&t.exclude_forms);
+        context[i] = context[i] || t.topic.context.is_empty();
     }
 
     let mut fired: Vec<Option<(u8, u8)>> = vec![None; n];
@@ -81,6 +97,7 @@ pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<
             tracing::trace!(topic = %t.topic.id, score = score[i], "topic fired");
         }
     }
+    let own: Vec<bool> = fired.iter().map(Option::is_some).collect();
     // A topic implies its ancestors, a little less relevant than itself, unless an ancestor
     // is excluded by its own rules.
     for i in 0..n {
@@ -102,7 +119,85 @@ pub(crate) fn subjects(topics: &[CompiledTopic], hits: &[ScoredHit<'_>]) -> Vec<
             steps += 1;
         }
     }
+    Decisions {
+        score,
+        context,
+        excluded,
+        fired,
+        own,
+    }
+}
 
+/// Every context and exclude form of every topic, as one small automaton run over the text
+/// of each hit: finds "missile" inside the match "missile defence" in time proportional to
+/// the matched text, instead of testing every form against every hit.
+pub(crate) struct InnerForms {
+    ac: AhoCorasick,
+    targets: Vec<Vec<Target>>,
+}
+
+impl InnerForms {
+    pub fn new(topics: &[CompiledTopic]) -> Result<InnerForms, EnrichError> {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        for (i, t) in topics.iter().enumerate() {
+            let forms = t
+                .context_forms
+                .iter()
+                .map(|f| (f, Target::Context(i)))
+                .chain(t.exclude_forms.iter().map(|f| (f, Target::Exclude(i))));
+            for (f, target) in forms {
+                let k = *index.entry(f.as_str()).or_insert_with(|| {
+                    patterns.push(f.as_str());
+                    targets.push(Vec::new());
+                    patterns.len() - 1
+                });
+                targets[k].push(target);
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| EnrichError::Automaton(e.to_string()))?;
+        Ok(InnerForms { ac, targets })
+    }
+
+    /// Marks the topics whose context or exclude forms occur inside some hit.
+    fn mark(&self, hits: &[ScoredHit<'_>], context: &mut [bool], excluded: &mut [bool]) {
+        for h in hits {
+            for m in self.ac.find_overlapping_iter(&h.text) {
+                if !on_word_boundaries(&h.text, &m.range()) {
+                    continue;
+                }
+                for t in &self.targets[m.pattern().as_usize()] {
+                    match *t {
+                        Target::Context(i) => context[i] = true,
+                        Target::Exclude(i) => excluded[i] = true,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The first hit in which one of `forms` occurs (matched itself or inside a longer match).
+pub(crate) fn occurs<'h, 'a>(
+    forms: &[String],
+    hits: &'h [ScoredHit<'a>],
+) -> Option<&'h ScoredHit<'a>> {
+    hits.iter()
+        .find(|h| forms.iter().any(|f| contains_phrase(&h.text, f)))
+}
+
+/// The subjects for a story's hits, most relevant first.
+pub(crate) fn subjects(
+    topics: &[CompiledTopic],
+    inner: &InnerForms,
+    hits: &[ScoredHit<'_>],
+) -> Vec<Subject> {
+    let Decisions { score, fired, .. } = decide(topics, inner, hits);
     let mut out: Vec<(f64, Subject)> = topics
         .iter()
         .zip(&fired)

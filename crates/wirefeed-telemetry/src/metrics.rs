@@ -49,6 +49,12 @@ pub struct Metrics {
     pub enrich_tags: IntCounterVec,
     /// `wirefeed_enrich_untagged_stories_total`: stories that matched no topic.
     pub enrich_untagged: IntCounter,
+    /// `wirefeed_enrich_taxonomy_reloads_total{outcome}`: taxonomy reloads (SIGHUP or file
+    /// change); outcome is `ok` or `failed` (the previous taxonomy stays in use).
+    pub enrich_reloads: IntCounterVec,
+    /// `wirefeed_enrich_taxonomy_stale`: 1 while the taxonomy file on disk is invalid and the
+    /// enricher runs on the last good one; alert on it.
+    pub enrich_taxonomy_stale: IntGauge,
     /// `wirefeed_sink_records_total{output, outcome}`: output is `stories` or `dead_letter`;
     /// outcome is `acked` or `failed`.
     pub sink_records: IntCounterVec,
@@ -172,6 +178,19 @@ impl Metrics {
                 )?;
                 registry.register(Box::new(c.clone()))?;
                 c
+            },
+            enrich_reloads: counter(
+                "wirefeed_enrich_taxonomy_reloads_total",
+                "Taxonomy reloads by outcome (ok, failed).",
+                &["outcome"],
+            )?,
+            enrich_taxonomy_stale: {
+                let g = IntGauge::new(
+                    "wirefeed_enrich_taxonomy_stale",
+                    "1 while the taxonomy file is invalid and the last good taxonomy is in use.",
+                )?;
+                registry.register(Box::new(g.clone()))?;
+                g
             },
             sink_records: counter(
                 "wirefeed_sink_records_total",
@@ -347,6 +366,9 @@ impl Metrics {
         for t in topics {
             self.enrich_tags.with_label_values(&[t]);
         }
+        for o in ["ok", "failed"] {
+            self.enrich_reloads.with_label_values(&[o]);
+        }
         for q in [
             Queue::FetchToNormalize,
             Queue::NormalizeToEnrich,
@@ -424,6 +446,8 @@ mod tests {
         assert!(text.contains("wirefeed_build_info{profile=\""), "{text}");
         assert!(text.contains(&format!("version=\"{}\"", wirefeed_model::WIREFEED_VERSION)));
         assert!(text.contains("wirefeed_enrich_tags_total{topic=\"missile-defense\"} 0"));
+        assert!(text.contains("wirefeed_enrich_taxonomy_reloads_total{outcome=\"failed\"} 0"));
+        assert!(text.contains("wirefeed_enrich_taxonomy_stale 0"));
     }
 
     /// `(name, type)` rows of the catalog table in `docs/metrics.md`.
