@@ -12,17 +12,28 @@
 //! Contract with the next stage: a document that cannot be read or parsed becomes one
 //! [`Flow::Dead`] carrying the raw bytes; the source itself keeps polling.
 
+mod dates;
 mod dir;
 mod document;
+mod encoding;
+mod feed;
+mod g2;
 mod http;
+mod ninjs;
 mod seen;
+mod xml;
 
 use std::time::Duration;
 
 use wirefeed_model::{Flow, RawItem};
 
+pub use dates::parse_date;
 pub use dir::{run_dir, DirSource};
-pub use document::{parse_document, parse_wire_text, DocumentKind, FetchError};
+pub use document::{
+    parse_document, parse_wire_text, read_document, Document, DocumentKind, Enclosure, Entry,
+    FeedMeta, FetchError, Format, PollHints,
+};
+pub use encoding::{decode, Decoded};
 pub use http::{build_client, run_http, HttpSource};
 
 /// The channel a source sends on. Bounded: a slow pipeline blocks polling instead of growing
