@@ -90,6 +90,9 @@ impl RunArgs {
                 interval: None,
                 max_bytes: None,
                 enabled: true,
+                min_interval: None,
+                max_interval: None,
+                headers: Default::default(),
             });
         }
         let n = c.sources.len();
@@ -102,6 +105,9 @@ impl RunArgs {
                 interval: None,
                 max_bytes: None,
                 enabled: true,
+                min_interval: None,
+                max_interval: None,
+                headers: Default::default(),
             });
         }
         if let Some(d) = self.poll_interval {

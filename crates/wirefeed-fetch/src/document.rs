@@ -85,7 +85,7 @@ pub enum FetchError {
     TooLarge { size: usize, limit: usize },
     #[error("{0}")]
     Network(String),
-    #[error("timed out after {0:?}")]
+    #[error("request timed out")]
     Timeout(std::time::Duration),
     #[error("HTTP status {0}")]
     Status(u16),

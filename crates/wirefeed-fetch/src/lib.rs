@@ -18,9 +18,11 @@ mod document;
 mod encoding;
 mod feed;
 mod g2;
+mod hosts;
 mod http;
 mod ninjs;
 mod seen;
+mod state;
 mod xml;
 
 use std::time::Duration;
@@ -34,6 +36,7 @@ pub use document::{
     FeedMeta, FetchError, Format, PollHints,
 };
 pub use encoding::{decode, Decoded};
+pub use hosts::HostLimiter;
 pub use http::{build_client, run_http, HttpSource};
 
 /// The channel a source sends on. Bounded: a slow pipeline blocks polling instead of growing

@@ -26,7 +26,8 @@ pub struct Metrics {
     pub registry: Registry,
     /// `wirefeed_fetch_requests_total{source, outcome}`: one per poll of an HTTP feed or a
     /// directory file read; outcome is `ok`, `not_modified`, `http_4xx`, `http_5xx`,
-    /// `timeout`, `too_large`, `parse_error`, `network_error`.
+    /// `timeout`, `too_large`, `parse_error`, `network_error`, `not_a_feed` (HTML),
+    /// `redirect_loop` (more than 5 redirects, or to a non-http scheme), `http_429`.
     pub fetch_requests: IntCounterVec,
     /// `wirefeed_fetch_bytes_total{source}`: body bytes received (decompressed).
     pub fetch_bytes: IntCounterVec,
@@ -35,6 +36,14 @@ pub struct Metrics {
     /// `wirefeed_fetch_items_total{source, outcome}`: entries read from documents; outcome is
     /// `new` (passed on), `unchanged` (seen before with the same content) or `dead_letter`.
     pub fetch_items: IntCounterVec,
+    /// `wirefeed_fetch_last_success_timestamp_seconds{source}`: Unix time of the last poll
+    /// that got a document or a 304; alert on `time() - this` growing.
+    pub fetch_last_success: IntGaugeVec,
+    /// `wirefeed_fetch_interval_seconds{source}`: the wait before the next poll (adaptive
+    /// interval, backoff or `Retry-After`).
+    pub fetch_interval: IntGaugeVec,
+    /// `wirefeed_fetch_consecutive_failures{source}`: failed polls since the last success.
+    pub fetch_consecutive_failures: IntGaugeVec,
     /// `wirefeed_normalize_stories_total{source, outcome}`: outcome is `accepted`,
     /// `duplicate` (exact re-post, dropped) or `dead_letter`.
     pub normalize_stories: IntCounterVec,
@@ -108,6 +117,21 @@ impl Metrics {
                 "wirefeed_fetch_items_total",
                 "Entries read from fetched documents by source and outcome.",
                 &["source", "outcome"],
+            )?,
+            fetch_last_success: gauge(
+                "wirefeed_fetch_last_success_timestamp_seconds",
+                "Unix time of the last successful poll per source.",
+                &["source"],
+            )?,
+            fetch_interval: gauge(
+                "wirefeed_fetch_interval_seconds",
+                "Current wait before the next poll per source.",
+                &["source"],
+            )?,
+            fetch_consecutive_failures: gauge(
+                "wirefeed_fetch_consecutive_failures",
+                "Failed polls since the last success per source.",
+                &["source"],
             )?,
             normalize_stories: counter(
                 "wirefeed_normalize_stories_total",
