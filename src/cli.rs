@@ -37,6 +37,18 @@ pub enum Command {
         wirefeed run --feed https://example.com/world.rss --brokers 127.0.0.1:9092 --topic wire.stories\n  \
         wirefeed run --watch-dir ./drop --out stories.jsonl --poll-interval 10s")]
     Run(RunArgs),
+    /// Parse one feed or wire document (file or URL) and print it as JSON.
+    #[command(after_help = "Examples:\n  \
+        wirefeed parse config/samples/feeds/world.rss\n  \
+        wirefeed parse https://example.com/world.rss")]
+    Parse(ParseArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ParseArgs {
+    /// A file path or an http(s) URL.
+    #[arg(value_name = "FILE|URL")]
+    pub input: String,
 }
 
 #[derive(Args, Debug)]

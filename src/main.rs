@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod parse_cmd;
 mod pipeline;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
+        cli::Command::Parse(args) => parse_cmd::run(args).await,
         cli::Command::Run(args) => {
             let once = args.once;
             let config = args.into_config()?;

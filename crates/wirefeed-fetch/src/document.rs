@@ -322,7 +322,14 @@ fn root_element(text: &str) -> Option<String> {
 /// Item identity: the publisher's GUID; GUID + link where GUIDs repeat inside one document
 /// (some CMSs give every item the same or a per-category id); the link; then a hash of title
 /// and content. The id must be stable across polls, so it never depends on the fetch time.
+///
+/// A link-only item keeps `guid: None`: the normalizer keys it by link globally (the same
+/// article in two feeds is one story), which a guid scoped to the source would break. Wire
+/// text has no id at all; the normalizer keys it by headline so an UPDATE is a new version.
 fn assign_ids(doc: &mut Document) {
+    if doc.format == Format::WireText {
+        return;
+    }
     let mut counts: std::collections::HashMap<String, usize> = Default::default();
     for e in &doc.entries {
         if let Some(g) = &e.item.guid {
@@ -337,8 +344,7 @@ fn assign_ids(doc: &mut Document) {
                 repeated += 1;
                 item.guid = Some(format!("{g} {l}"));
             }
-            (Some(_), _) => {}
-            (None, Some(l)) => item.guid = Some(l.clone()),
+            (Some(_), _) | (None, Some(_)) => {}
             (None, None) => {
                 let mut key = item.title.clone().unwrap_or_default();
                 for t in [&item.summary, &item.content].into_iter().flatten() {

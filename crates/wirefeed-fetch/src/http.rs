@@ -284,6 +284,29 @@ pub async fn run_http(
     }
 }
 
+/// Fetches and parses `url` once, unconditionally (for `wirefeed parse`); follows redirects
+/// and applies the size cap like a poll.
+pub async fn fetch_document(
+    client: &reqwest::Client,
+    url: &str,
+    max_bytes: usize,
+) -> Result<crate::Document, FetchError> {
+    let mut source = HttpSource::new("parse", url);
+    source.max_bytes = max_bytes;
+    let mut cond = Conditional::default();
+    match poll(&source, url, &HeaderMap::new(), client, &mut cond).await {
+        Ok(Polled::Body(b)) => read_document(
+            &b.bytes,
+            &source.name,
+            b.kind,
+            b.content_type.as_deref(),
+            Some(url),
+        ),
+        Ok(Polled::NotModified { .. }) => Err(FetchError::Status(304)),
+        Err((e, _)) => Err(e),
+    }
+}
+
 /// The next interval from what the last poll saw: halve it when there was something new,
 /// grow it by half when not; never below what the publisher asked for (`ttl`,
 /// `sy:updatePeriod`, `Cache-Control: max-age`); always within `[min, max]`.

@@ -23,6 +23,7 @@ mod http;
 mod ninjs;
 mod seen;
 mod state;
+mod universal;
 mod xml;
 
 use std::time::Duration;
@@ -37,7 +38,7 @@ pub use document::{
 };
 pub use encoding::{decode, Decoded};
 pub use hosts::HostLimiter;
-pub use http::{build_client, run_http, HttpSource};
+pub use http::{build_client, fetch_document, run_http, HttpSource};
 
 /// The channel a source sends on. Bounded: a slow pipeline blocks polling instead of growing
 /// memory.

@@ -76,8 +76,9 @@ fn rss_items_carry_guid_link_dates_enclosures_and_hints() {
     assert_eq!(items[0].language.as_deref(), Some("en-us"));
     assert_eq!(doc.entries[0].enclosures[0].url, "http://x/1.mp3");
     assert_eq!(doc.entries[0].enclosures[0].length, Some(123));
-    // No guid: the link is the id.
-    assert_eq!(items[1].guid.as_deref(), Some("http://x/2"));
+    // No guid: the link is the id, so the normalizer scopes it globally.
+    assert_eq!(items[1].guid, None);
+    assert_eq!(items[1].link.as_deref(), Some("http://x/2"));
     assert_eq!(doc.hints.ttl, Some(Duration::from_secs(900)));
     assert_eq!(doc.hints.update_period, Some(Duration::from_secs(900)));
     assert_eq!(doc.feed.title.as_deref(), Some("T"));
