@@ -148,16 +148,76 @@ impl Format {
     }
 }
 
+/// A person as the feed names them; RSS writes `email (Name)` in one string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Person {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Person {
+    /// Splits RSS contact strings: `email (Name)`, `Name (email)`, `Name <email>`, `email`,
+    /// `Name`.
+    pub fn from_contact(raw: &str) -> Person {
+        let raw = raw.trim();
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        if let (Some(a), Some(b)) = (raw.find('<'), raw.rfind('>')) {
+            if a < b {
+                return Person {
+                    name: some(&raw[..a]),
+                    email: some(&raw[a + 1..b]),
+                };
+            }
+        }
+        if let (Some(a), true) = (raw.find('('), raw.ends_with(')')) {
+            let (outer, inner) = (&raw[..a], &raw[a + 1..raw.len() - 1]);
+            return if outer.contains('@') {
+                Person {
+                    name: some(inner),
+                    email: some(outer),
+                }
+            } else if inner.contains('@') {
+                Person {
+                    name: some(outer),
+                    email: some(inner),
+                }
+            } else {
+                Person {
+                    name: some(raw),
+                    email: None,
+                }
+            };
+        }
+        if raw.contains('@') && !raw.contains(' ') {
+            Person {
+                name: None,
+                email: some(raw),
+            }
+        } else {
+            Person {
+                name: some(raw),
+                email: None,
+            }
+        }
+    }
+}
+
 /// Feed-level fields (empty for single-story formats).
 #[derive(Debug, Clone, Default)]
 pub struct FeedMeta {
     pub title: Option<String>,
     pub link: Option<String>,
+    /// Every link of the feed, the main one first.
+    pub links: Vec<String>,
+    /// The feed's own URL (`rel="self"`).
+    pub feed_link: Option<String>,
     pub description: Option<String>,
     pub language: Option<String>,
     pub updated: Option<DateTime<Utc>>,
     pub published: Option<DateTime<Utc>>,
-    pub authors: Vec<String>,
+    pub authors: Vec<Person>,
     pub categories: Vec<String>,
 }
 
@@ -178,6 +238,8 @@ pub struct Entry {
     pub item: RawItem,
     pub links: Vec<String>,
     pub enclosures: Vec<Enclosure>,
+    /// Authors with emails where the feed gives them (`item.authors` holds names only).
+    pub people: Vec<Person>,
     /// NewsML-G2 `located` / NITF dateline location.
     pub located: Option<String>,
     /// NewsML-G2/ninjs `pubStatus` (`usable`, `withheld`, `canceled`).
@@ -190,6 +252,7 @@ impl Entry {
             item,
             links: Vec::new(),
             enclosures: Vec::new(),
+            people: Vec::new(),
             located: None,
             pub_status: None,
         }

@@ -11,8 +11,19 @@ use wirefeed_model::{RawItem, Text};
 
 use crate::dates::parse_date;
 use crate::document::{
-    text_guess, Document, Enclosure, Entry, FeedMeta, FetchError, Format, PollHints,
+    text_guess, Document, Enclosure, Entry, FeedMeta, FetchError, Format, Person, PollHints,
 };
+
+/// feed-rs stores RSS contacts as `Person { name: <element name>, email: <raw text> }`.
+fn person(p: &feed_rs::model::Person) -> Person {
+    match (p.name.as_str(), &p.email) {
+        ("author" | "managingEditor" | "webMaster", Some(raw)) => Person::from_contact(raw),
+        (name, email) => Person {
+            name: Some(name.trim().to_string()).filter(|n| !n.is_empty()),
+            email: email.clone(),
+        },
+    }
+}
 
 /// XML feeds.
 pub(crate) fn read_feed(
@@ -95,16 +106,36 @@ fn parse(
             .iter()
             .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
             .map(|l| l.href.clone()),
+        links: feed
+            .links
+            .iter()
+            .filter(|l| l.rel.as_deref() != Some("self"))
+            .map(|l| l.href.clone())
+            .collect(),
+        feed_link: feed
+            .links
+            .iter()
+            .find(|l| l.rel.as_deref() == Some("self"))
+            .map(|l| l.href.clone()),
         description: feed.description.as_ref().map(|t| t.content.clone()),
         language: feed.language.clone(),
         updated: feed.updated,
         published: feed.published,
-        authors: feed
-            .authors
-            .iter()
-            .map(|p| p.name.clone())
-            .filter(|n| !n.is_empty())
-            .collect(),
+        // gofeed's order: the feed's authors, else managingEditor, else webMaster.
+        authors: {
+            let mut a: Vec<Person> = feed.authors.iter().map(person).collect();
+            for role in ["managingEditor", "webMaster"] {
+                if a.is_empty() {
+                    a.extend(
+                        feed.contributors
+                            .iter()
+                            .filter(|p| p.name == role)
+                            .map(person),
+                    );
+                }
+            }
+            a
+        },
         categories: feed
             .categories
             .iter()
@@ -159,12 +190,8 @@ fn entry(
     });
     item.published = e.published;
     item.updated = e.updated;
-    item.authors = e
-        .authors
-        .into_iter()
-        .map(|p| p.name)
-        .filter(|n| !n.is_empty())
-        .collect();
+    let people: Vec<Person> = e.authors.iter().map(person).collect();
+    item.authors = people.iter().filter_map(|p| p.name.clone()).collect();
     item.categories = e
         .categories
         .into_iter()
@@ -199,6 +226,7 @@ fn entry(
         item,
         links,
         enclosures,
+        people,
         located: None,
         pub_status: None,
     }

@@ -34,7 +34,7 @@ pub use dates::parse_date;
 pub use dir::{run_dir, DirSource};
 pub use document::{
     parse_document, parse_wire_text, read_document, Document, DocumentKind, Enclosure, Entry,
-    FeedMeta, FetchError, Format, PollHints,
+    FeedMeta, FetchError, Format, Person, PollHints,
 };
 pub use encoding::{decode, Decoded};
 pub use hosts::HostLimiter;

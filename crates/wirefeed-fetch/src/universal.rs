@@ -4,7 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
-use crate::document::{Document, Format};
+use crate::document::{Document, Format, Person};
 
 fn date(d: Option<DateTime<Utc>>) -> Value {
     d.map(|d| Value::String(d.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
@@ -13,6 +13,14 @@ fn date(d: Option<DateTime<Utc>>) -> Value {
 
 fn people(names: &[String]) -> Value {
     names.iter().map(|n| json!({ "name": n })).collect()
+}
+
+/// gofeed's `author` (the first) and `authors`.
+fn put_people(m: &mut Map<String, Value>, people: &[Person]) {
+    if let Some(first) = people.first() {
+        m.insert("author".into(), json!(first));
+    }
+    put(m, "authors", json!(people));
 }
 
 /// Inserts only non-empty values, as gofeed's `omitempty` does.
@@ -49,10 +57,12 @@ impl Document {
         put(&mut feed, "title", json!(f.title));
         put(&mut feed, "description", json!(f.description));
         put(&mut feed, "link", json!(f.link));
+        put(&mut feed, "links", json!(f.links));
+        put(&mut feed, "feedLink", json!(f.feed_link));
         put(&mut feed, "language", json!(f.language));
         put(&mut feed, "updatedParsed", date(f.updated));
         put(&mut feed, "publishedParsed", date(f.published));
-        put(&mut feed, "authors", people(&f.authors));
+        put_people(&mut feed, &f.authors);
         put(&mut feed, "categories", json!(f.categories));
         feed.insert("feedType".into(), json!(self.feed_type()));
         let items: Vec<Value> = self
@@ -77,7 +87,11 @@ impl Document {
                 );
                 put(&mut m, "publishedParsed", date(i.published));
                 put(&mut m, "updatedParsed", date(i.updated));
-                put(&mut m, "authors", people(&i.authors));
+                if e.people.is_empty() {
+                    put(&mut m, "authors", people(&i.authors));
+                } else {
+                    put_people(&mut m, &e.people);
+                }
                 put(&mut m, "categories", json!(i.categories));
                 put(&mut m, "enclosures", json!(e.enclosures));
                 put(&mut m, "language", json!(i.language));

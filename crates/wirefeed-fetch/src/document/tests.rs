@@ -295,3 +295,37 @@ fn unreadable_dates_warn_and_fall_back() {
         .iter()
         .any(|w| w.contains("sometime last week")));
 }
+
+#[test]
+fn rss_contacts_split_into_name_and_email() {
+    let check = |raw: &str, name: Option<&str>, email: Option<&str>| {
+        let p = Person::from_contact(raw);
+        assert_eq!(
+            (p.name.as_deref(), p.email.as_deref()),
+            (name, email),
+            "{raw:?}"
+        );
+    };
+    check(
+        "Feed Editor (e@x.org)",
+        Some("Feed Editor"),
+        Some("e@x.org"),
+    );
+    check(
+        "e@x.org (Feed Editor)",
+        Some("Feed Editor"),
+        Some("e@x.org"),
+    );
+    check(
+        "Feed Editor <e@x.org>",
+        Some("Feed Editor"),
+        Some("e@x.org"),
+    );
+    check("e@x.org", None, Some("e@x.org"));
+    check("Jane Doe", Some("Jane Doe"), None);
+    let rss = r#"<rss version="2.0"><channel><title>t</title><managingEditor>ed@x.org (Ed)</managingEditor>
+<item><title>A</title><guid>a</guid><author>jo@x.org (Jo Reporter)</author></item></channel></rss>"#;
+    let doc = read(rss);
+    assert_eq!(doc.entries[0].item.authors, ["Jo Reporter"]);
+    assert_eq!(doc.feed.authors[0].name.as_deref(), Some("Ed"));
+}
