@@ -76,6 +76,10 @@ pub fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc2822(raw) {
         return Some(d.with_timezone(&Utc));
     }
+    // Every style below is ASCII; `clean` slices by byte offsets and relies on it.
+    if !raw.is_ascii() {
+        return None;
+    }
     let s = clean(raw);
     for f in WITH_ZONE {
         if let Ok(d) = DateTime::<FixedOffset>::parse_from_str(&s, f) {
@@ -206,6 +210,13 @@ mod tests {
         check("25 Mar 13 10:00:00 GMT", utc); // two-digit year
         check("2013-03-25", "2013-03-25T00:00:00+00:00");
         check("25 Sept 2013", "2013-09-25T00:00:00+00:00");
+    }
+
+    /// Found by the fuzz target: `clean` sliced inside a multi-byte character.
+    #[test]
+    fn non_ascii_dates_do_not_panic() {
+        assert_eq!(parse_date("2013-03-25T1M\u{fffd}\u{fffd}R\u{fffd}0:00"), None);
+        assert_eq!(parse_date("25 марта 2013"), None);
     }
 
     #[test]
