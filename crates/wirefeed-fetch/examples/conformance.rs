@@ -60,7 +60,7 @@ fn parse(path: &Path) -> Option<Result<Document, FetchError>> {
 fn tally(row: &mut Row, r: &Option<Result<Document, FetchError>>) {
     row.files += 1;
     match r {
-        None => row.crashes += 1,
+        None | Some(Err(FetchError::Panic(_))) => row.crashes += 1,
         Some(Ok(_)) => row.parsed += 1,
         Some(Err(_)) => row.errors += 1,
     }

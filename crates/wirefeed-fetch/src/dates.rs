@@ -215,7 +215,10 @@ mod tests {
     /// Found by the fuzz target: `clean` sliced inside a multi-byte character.
     #[test]
     fn non_ascii_dates_do_not_panic() {
-        assert_eq!(parse_date("2013-03-25T1M\u{fffd}\u{fffd}R\u{fffd}0:00"), None);
+        assert_eq!(
+            parse_date("2013-03-25T1M\u{fffd}\u{fffd}R\u{fffd}0:00"),
+            None
+        );
         assert_eq!(parse_date("25 марта 2013"), None);
     }
 

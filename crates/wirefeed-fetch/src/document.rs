@@ -93,6 +93,9 @@ pub enum FetchError {
     Redirects,
     #[error("cannot read file: {0}")]
     Io(#[from] std::io::Error),
+    /// A reader panicked: a bug in wirefeed or a crate below it, caught so the source lives.
+    #[error("internal parser error (a bug): {0}")]
+    Panic(String),
 }
 
 impl FetchError {
@@ -108,7 +111,7 @@ impl FetchError {
     /// The bounded `outcome` label for `wirefeed_fetch_requests_total`.
     pub fn outcome(&self) -> &'static str {
         match self {
-            FetchError::Parse(_) | FetchError::Empty => "parse_error",
+            FetchError::Parse(_) | FetchError::Empty | FetchError::Panic(_) => "parse_error",
             FetchError::Html => "not_a_feed",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::Network(_) | FetchError::Io(_) => "network_error",
@@ -295,7 +298,30 @@ pub fn parse_document(
 }
 
 /// Decodes and parses one document. `content_type` supplies the HTTP charset, if any.
+///
+/// A panic inside a reader becomes [`FetchError::Panic`] (the document is dead-lettered)
+/// instead of ending the source's task: one bad document must not stop a feed for good.
 pub fn read_document(
+    bytes: &[u8],
+    source: &Arc<str>,
+    kind: DocumentKind,
+    content_type: Option<&str>,
+    base_uri: Option<&str>,
+) -> Result<Document, FetchError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_unguarded(bytes, source, kind, content_type, base_uri)
+    }))
+    .unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(FetchError::Panic(msg.chars().take(200).collect()))
+    })
+}
+
+fn read_unguarded(
     bytes: &[u8],
     source: &Arc<str>,
     kind: DocumentKind,

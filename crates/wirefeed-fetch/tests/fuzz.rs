@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use wirefeed_fetch::{decode, parse_date, read_document, DocumentKind};
+use wirefeed_fetch::{decode, parse_date, read_document, DocumentKind, FetchError};
 
 const SEEDS: &[&str] = &[
     r#"<?xml version="1.0" encoding="windows-1251"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title><ttl>5</ttl><item><title>A &amp; B</title><guid>g</guid><pubDate>Mon, 25 Mar 2013 10:00:00 GMT</pubDate><content:encoded><![CDATA[<p>x</p>]]></content:encoded><enclosure url="http://x/a.mp3" length="1" type="audio/mpeg"/></item></channel></rss>"#,
@@ -30,9 +30,14 @@ const KINDS: &[DocumentKind] = &[
 fn read(bytes: &[u8], kind: DocumentKind, charset: Option<&str>) {
     let source: Arc<str> = Arc::from("fuzz");
     let ct = charset.map(|c| format!("application/xml; charset={c}"));
-    if let Ok(doc) = read_document(bytes, &source, kind, ct.as_deref(), Some("http://x/")) {
+    match read_document(bytes, &source, kind, ct.as_deref(), Some("http://x/")) {
         // The universal model must serialize whatever was read.
-        let _ = serde_json::to_string(&doc.to_universal()).unwrap();
+        Ok(doc) => {
+            let _ = serde_json::to_string(&doc.to_universal()).unwrap();
+        }
+        // read_document turns panics into this error; for the fuzzer it is a failure.
+        Err(FetchError::Panic(msg)) => panic!("reader panicked: {msg}"),
+        Err(_) => {}
     }
 }
 
