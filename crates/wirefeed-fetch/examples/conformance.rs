@@ -169,6 +169,13 @@ fn gofeed(root: &Path) -> (Row, Row) {
             if !k.split('.').any(|p| skip.contains(&p)) && !raw_date {
                 ours.fields += 1;
                 ours.agree += usize::from(ok);
+                if !ok && std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+                    println!(
+                        "miss {}: {k}: want {v} got {:?}",
+                        input.display(),
+                        gf.get(k)
+                    );
+                }
                 if !ok {
                     let shape: String = k
                         .split('.')

@@ -32,9 +32,32 @@ pub(crate) fn read_feed(
     base_uri: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Document, FetchError> {
-    let mut doc = parse(text.as_bytes(), source, base_uri, now)?;
+    let upgraded = upgrade_atom03(text);
+    let mut doc = parse(upgraded.as_bytes(), source, base_uri, now)?;
     doc.hints = xml_hints(text);
     Ok(doc)
+}
+
+/// Atom 0.3 is Atom 1.0 under another namespace with a few other element names; feed-rs
+/// only knows 1.0, so rename them (the elements are otherwise compatible for what we read).
+fn upgrade_atom03(text: &str) -> std::borrow::Cow<'_, str> {
+    const NS03: &str = "http://purl.org/atom/ns#";
+    if !text.contains(NS03) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut t = text.replace(NS03, "http://www.w3.org/2005/Atom");
+    for (old, new) in [
+        ("tagline", "subtitle"),
+        ("issued", "published"),
+        ("modified", "updated"),
+        ("copyright", "rights"),
+    ] {
+        t = t
+            .replace(&format!("<{old}>"), &format!("<{new}>"))
+            .replace(&format!("<{old} "), &format!("<{new} "))
+            .replace(&format!("</{old}>"), &format!("</{new}>"));
+    }
+    std::borrow::Cow::Owned(t)
 }
 
 /// JSON Feed: feed-rs insists on `version` being the spec URL; the JSON Feed 1.0 examples
@@ -54,6 +77,10 @@ pub(crate) fn read_json_feed(
         return Err(FetchError::Parse(
             "JSON is neither a JSON Feed nor ninjs".into(),
         ));
+    }
+    // Required by the spec, left out by real feeds; feed-rs refuses the feed without it.
+    if !obj.get("title").is_some_and(|t| t.is_string()) {
+        obj.insert("title".into(), "".into());
     }
     let version = obj.get("version").and_then(|v| v.as_str()).unwrap_or("");
     if !version.starts_with("https://jsonfeed.org/version/1") {
@@ -201,7 +228,9 @@ fn entry(
     let mut enclosures = Vec::new();
     let mut links = Vec::new();
     for l in &e.links {
-        if l.rel.as_deref() == Some("enclosure") {
+        // feed-rs turns JSON Feed attachments into plain links with a media type.
+        let attachment = format == Format::JsonFeed && l.rel.is_none() && l.media_type.is_some();
+        if l.rel.as_deref() == Some("enclosure") || attachment {
             enclosures.push(Enclosure {
                 url: l.href.clone(),
                 length: l.length,

@@ -329,3 +329,27 @@ fn rss_contacts_split_into_name_and_email() {
     assert_eq!(doc.entries[0].item.authors, ["Jo Reporter"]);
     assert_eq!(doc.feed.authors[0].name.as_deref(), Some("Ed"));
 }
+
+#[test]
+fn atom_0_3_reads_like_atom_1_0() {
+    let atom03 = r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old</title><tagline>Tag</tagline>
+<entry><title>E</title><id>urn:e</id><issued>2004-01-01T19:48:21Z</issued><modified>2004-01-02T19:48:21Z</modified>
+<link rel="alternate" type="text/html" href="http://x/e"/><summary>S</summary></entry></feed>"#;
+    let doc = read(atom03);
+    assert_eq!(doc.format, Format::Atom);
+    assert_eq!(doc.feed.description.as_deref(), Some("Tag"));
+    let i = &doc.entries[0].item;
+    assert_eq!(i.title.as_deref(), Some("E"));
+    assert!(i.published.is_some() && i.updated.is_some());
+    assert_eq!(i.link.as_deref(), Some("http://x/e"));
+}
+
+#[test]
+fn json_feed_without_title_and_with_attachments() {
+    let json = r#"{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","content_text":"T","attachments":[{"url":"http://x/a.mp3","mime_type":"audio/mpeg","size_in_bytes":100}]}]}"#;
+    let doc = read(json);
+    let e = &doc.entries[0];
+    assert_eq!(e.enclosures.len(), 1);
+    assert_eq!(e.enclosures[0].length, Some(100));
+    assert_eq!(e.enclosures[0].mime.as_deref(), Some("audio/mpeg"));
+}
