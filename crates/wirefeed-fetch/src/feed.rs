@@ -13,6 +13,7 @@ use crate::dates::parse_date;
 use crate::document::{
     text_guess, Document, Enclosure, Entry, FeedMeta, FetchError, Format, Person, PollHints,
 };
+use crate::xml::Element;
 
 /// feed-rs stores RSS contacts as `Person { name: <element name>, email: <raw text> }`.
 fn person(p: &feed_rs::model::Person) -> Person {
@@ -32,10 +33,158 @@ pub(crate) fn read_feed(
     base_uri: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Document, FetchError> {
-    let upgraded = upgrade_atom03(text);
-    let mut doc = parse(upgraded.as_bytes(), source, base_uri, now)?;
+    let upgraded = upgrade_rss_version(upgrade_atom03(text));
+    // Atom 0.3 content types are MIME types that feed-rs may refuse as 1.0; the document
+    // as it came is then the better bet.
+    let mut doc = match parse(upgraded.as_bytes(), source, base_uri, now) {
+        Err(_) if upgraded != text => parse(text.as_bytes(), source, base_uri, now)?,
+        r => r?,
+    };
     doc.hints = xml_hints(text);
+    if doc.format == Format::Rss {
+        fill_from_extensions(text, &mut doc);
+    }
     Ok(doc)
+}
+
+/// Dublin Core, iTunes and Atom elements inside RSS that feed-rs leaves out, used as gofeed
+/// does: only where the RSS element itself is missing. Read from our own element tree (a
+/// second pass, only over RSS); items are matched by position, and only when the counts agree.
+fn fill_from_extensions(text: &str, doc: &mut Document) {
+    let mut ignored = Vec::new();
+    let Ok(root) = crate::xml::parse(text, &mut ignored) else {
+        return;
+    };
+    let first = |e: &Element, names: &[&str]| -> Option<String> {
+        names
+            .iter()
+            .find_map(|n| e.child(n).map(Element::text).filter(|t| !t.is_empty()))
+    };
+    let people = |e: &Element| -> Vec<Person> {
+        let mut out: Vec<Person> = Vec::new();
+        for name in ["creator", "author"] {
+            for c in e.children_named(name) {
+                let p = match c.child("name") {
+                    Some(n) => Person {
+                        name: Some(n.text()).filter(|s| !s.is_empty()),
+                        email: c.child("email").map(Element::text),
+                    },
+                    None => Person::from_contact(&c.text()),
+                };
+                if p.name.is_some() || p.email.is_some() {
+                    out.push(p);
+                }
+            }
+            if !out.is_empty() {
+                break;
+            }
+        }
+        out
+    };
+    let subjects = |e: &Element| -> Vec<String> {
+        let mut out = Vec::new();
+        for s in e.children_named("subject") {
+            out.push(s.text());
+        }
+        for k in e.children_named("keywords") {
+            out.extend(k.text().split(',').map(|s| s.trim().to_string()));
+        }
+        for c in e.children_named("category") {
+            if let Some(t) = c.attr("text").or(c.attr("term")) {
+                out.push(t.to_string());
+            }
+        }
+        out.retain(|s| !s.is_empty());
+        out
+    };
+    let date = |e: &Element, names: &[&str]| first(e, names).and_then(|d| parse_date(&d));
+    if let Some(ch) = root.find("channel") {
+        let f = &mut doc.feed;
+        if f.title.is_none() {
+            f.title = first(ch, &["title"]);
+        }
+        if f.description.is_none() {
+            f.description = first(ch, &["description", "summary", "subtitle"]);
+        }
+        if f.language.is_none() {
+            f.language = first(ch, &["language"]);
+        }
+        if f.updated.is_none() {
+            f.updated = date(ch, &["date", "updated"]);
+        }
+        if f.authors.is_empty() {
+            f.authors = people(ch);
+        }
+        if f.categories.is_empty() {
+            f.categories = subjects(ch);
+        }
+    }
+    let mut items = Vec::new();
+    root.find_all("item", &mut items);
+    if items.len() != doc.entries.len() {
+        return;
+    }
+    for (el, e) in items.into_iter().zip(doc.entries.iter_mut()) {
+        let i = &mut e.item;
+        if i.title.is_none() {
+            i.title = first(el, &["title"]);
+        }
+        if i.summary.is_none() {
+            i.summary = first(el, &["description", "summary"]).map(text_guess);
+        }
+        if i.content.is_none() {
+            i.content = first(el, &["content"]).map(text_guess);
+        }
+        if i.published.is_none() {
+            i.published = date(el, &["date", "published"]);
+        }
+        if i.updated.is_none() {
+            i.updated = date(el, &["updated", "modified"]);
+        }
+        if e.people.is_empty() {
+            e.people = people(el);
+            if i.authors.is_empty() {
+                i.authors = e.people.iter().filter_map(|p| p.name.clone()).collect();
+            }
+        }
+        if i.categories.is_empty() {
+            i.categories = subjects(el);
+        }
+    }
+}
+
+/// feed-rs reads `<rss>` only with version 0.91, 0.92 or 2.0; 0.93, 0.94 and a missing
+/// version are 2.0 for every element we read.
+fn upgrade_rss_version(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    let Some(start) = text.find("<rss").filter(|&i| {
+        text[i + 4..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_whitespace() || c == '>')
+    }) else {
+        return text;
+    };
+    let Some(len) = text[start..].find('>') else {
+        return text;
+    };
+    let tag = &text[start..start + len];
+    let version = tag.find("version=").and_then(|at| {
+        let q = tag[at + 8..].chars().next()?;
+        let rest = &tag[at + 9..];
+        Some((at + 9, rest.find(q)?))
+    });
+    let mut out = text.to_string();
+    match version {
+        Some((at, vlen)) => {
+            let v = &tag[at..at + vlen];
+            if matches!(v, "0.91" | "0.92" | "2.0") {
+                return text;
+            }
+            out.replace_range(start + at..start + at + vlen, "2.0");
+        }
+        None => out.insert_str(start + 4, " version=\"2.0\""),
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Atom 0.3 is Atom 1.0 under another namespace with a few other element names; feed-rs

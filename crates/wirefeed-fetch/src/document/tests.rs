@@ -353,3 +353,36 @@ fn json_feed_without_title_and_with_attachments() {
     assert_eq!(e.enclosures[0].length, Some(100));
     assert_eq!(e.enclosures[0].mime.as_deref(), Some("audio/mpeg"));
 }
+
+#[test]
+fn dublin_core_and_itunes_fill_what_rss_leaves_out() {
+    let rss = r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+<channel><dc:title>DC Title</dc:title><dc:language>en-us</dc:language><dc:creator>Jane</dc:creator>
+<item><guid>a</guid><dc:title>Item</dc:title><dc:description>Desc</dc:description><dc:subject>One</dc:subject>
+<dc:date>2006-01-02T15:04:05Z</dc:date><itunes:author>Pod Author</itunes:author></item></channel></rss>"#;
+    let doc = read(rss);
+    assert_eq!(doc.feed.title.as_deref(), Some("DC Title"));
+    assert_eq!(doc.feed.language.as_deref(), Some("en-us"));
+    assert_eq!(doc.feed.authors[0].name.as_deref(), Some("Jane"));
+    let i = &doc.entries[0].item;
+    assert_eq!(i.title.as_deref(), Some("Item"));
+    assert_eq!(i.summary, Some(Text::plain("Desc")));
+    assert_eq!(i.categories, ["One"]);
+    assert!(i.published.is_some());
+    assert_eq!(i.authors, ["Pod Author"]);
+}
+
+#[test]
+fn rss_0_93_0_94_and_versionless_rss_parse() {
+    for root in [
+        r#"<rss version="0.94">"#,
+        r#"<rss version='0.93'>"#,
+        "<rss>",
+        r#"<rss xmlns:dc="http://purl.org/dc/elements/1.1/">"#,
+    ] {
+        let doc = read(&format!(
+            "<?xml version=\"1.0\"?>{root}<channel><title>T</title><item><title>A</title><guid>a</guid></item></channel></rss>"
+        ));
+        assert_eq!(doc.entries.len(), 1, "{root}");
+    }
+}
