@@ -169,7 +169,10 @@ fn upgrade_rss_version(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, 
     };
     let tag = &text[start..start + len];
     let version = tag.find("version=").and_then(|at| {
-        let q = tag[at + 8..].chars().next()?;
+        let q = tag[at + 8..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\''))?;
         let rest = &tag[at + 9..];
         Some((at + 9, rest.find(q)?))
     });

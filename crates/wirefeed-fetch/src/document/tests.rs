@@ -372,6 +372,18 @@ fn dublin_core_and_itunes_fill_what_rss_leaves_out() {
     assert_eq!(i.authors, ["Pod Author"]);
 }
 
+/// Found by the fuzz target: a multi-byte character after `version=` was sliced into.
+#[test]
+fn rss_version_rewrite_survives_garbage_after_version() {
+    let r = parse_document(
+        "<rss version=Ђ\"2.0\"><channel></channel></rss>".as_bytes(),
+        &src(),
+        DocumentKind::Feed,
+        None,
+    );
+    assert!(!matches!(r, Err(FetchError::Panic(_))), "{r:?}");
+}
+
 #[test]
 fn rss_0_93_0_94_and_versionless_rss_parse() {
     for root in [
