@@ -312,9 +312,20 @@ fn newsml(root: &Path) -> Row {
             None => {}
         }
     }
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &skipped {
+        let reason = s.split_once(": ").map(|x| x.1).unwrap_or(s);
+        *reasons
+            .entry(reason.chars().take(60).collect())
+            .or_default() += 1;
+    }
     row.note = format!(
-        "{items} text items: headline+body+guid+version present; errors: {}",
-        skipped.join(" | ").chars().take(300).collect::<String>()
+        "{items} text items (headline, body, guid, version each counted); errors: {}",
+        reasons
+            .iter()
+            .map(|(r, n)| format!("{r} ×{n}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     row
 }

@@ -365,9 +365,15 @@ fn read_unguarded(
             Some("html") => return Err(FetchError::Html),
             Some(
                 "newsItem" | "newsMessage" | "packageItem" | "knowledgeItem" | "conceptItem"
-                | "conceptSet" | "planningItem" | "catalogItem",
+                | "conceptSet" | "planningItem" | "catalogItem" | "catalog" | "groupSet"
+                | "contentMeta" | "contentSet",
             ) => crate::g2::read_newsml(text, source, now)?,
             Some("nitf") => crate::g2::read_nitf(text, source, now)?,
+            Some("NewsML") => {
+                return Err(FetchError::Parse(
+                    "NewsML 1.x is not supported (NewsML-G2 is)".into(),
+                ))
+            }
             _ => crate::feed::read_feed(text, source, base_uri, now)?,
         }
     } else {
