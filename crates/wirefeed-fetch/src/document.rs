@@ -158,6 +158,9 @@ pub struct Person {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Atom `uri`, JSON Feed `url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl Person {
@@ -171,6 +174,7 @@ impl Person {
                 return Person {
                     name: some(&raw[..a]),
                     email: some(&raw[a + 1..b]),
+                    ..Default::default()
                 };
             }
         }
@@ -180,16 +184,19 @@ impl Person {
                 Person {
                     name: some(inner),
                     email: some(outer),
+                    ..Default::default()
                 }
             } else if inner.contains('@') {
                 Person {
                     name: some(outer),
                     email: some(inner),
+                    ..Default::default()
                 }
             } else {
                 Person {
                     name: some(raw),
                     email: None,
+                    ..Default::default()
                 }
             };
         }
@@ -197,11 +204,13 @@ impl Person {
             Person {
                 name: None,
                 email: some(raw),
+                ..Default::default()
             }
         } else {
             Person {
                 name: some(raw),
                 email: None,
+                ..Default::default()
             }
         }
     }

@@ -22,6 +22,7 @@ fn person(p: &feed_rs::model::Person) -> Person {
         (name, email) => Person {
             name: Some(name.trim().to_string()).filter(|n| !n.is_empty()),
             email: email.clone(),
+            url: p.uri.clone(),
         },
     }
 }
@@ -55,10 +56,12 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
     let Ok(root) = crate::xml::parse(text, &mut ignored) else {
         return;
     };
+    // Own text, trimmed but with line breaks, as gofeed keeps it (markup inside is escaped
+    // in these elements, so there are no child elements to lose).
     let first = |e: &Element, names: &[&str]| -> Option<String> {
         names
             .iter()
-            .find_map(|n| e.child(n).map(Element::text).filter(|t| !t.is_empty()))
+            .find_map(|n| e.child(n).map(Element::own_text).filter(|t| !t.is_empty()))
     };
     let people = |e: &Element| -> Vec<Person> {
         let mut out: Vec<Person> = Vec::new();
@@ -68,6 +71,7 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
                     Some(n) => Person {
                         name: Some(n.text()).filter(|s| !s.is_empty()),
                         email: c.child("email").map(Element::text),
+                        url: c.child("uri").map(Element::text),
                     },
                     None => Person::from_contact(&c.text()),
                 };
@@ -81,16 +85,29 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
         }
         out
     };
+    // gofeed's order: iTunes keywords, iTunes categories (nested ones too), DC subjects, then
+    // Atom category terms.
     let subjects = |e: &Element| -> Vec<String> {
-        let mut out = Vec::new();
-        for s in e.children_named("subject") {
-            out.push(s.text());
+        fn itunes(c: &Element, out: &mut Vec<String>) {
+            if let Some(t) = c.attr("text") {
+                out.push(t.to_string());
+                for sub in c.children_named("category") {
+                    itunes(sub, out);
+                }
+            }
         }
+        let mut out = Vec::new();
         for k in e.children_named("keywords") {
             out.extend(k.text().split(',').map(|s| s.trim().to_string()));
         }
         for c in e.children_named("category") {
-            if let Some(t) = c.attr("text").or(c.attr("term")) {
+            itunes(c, &mut out);
+        }
+        for s in e.children_named("subject") {
+            out.push(s.text());
+        }
+        for c in e.children_named("category") {
+            if let Some(t) = c.attr("term") {
                 out.push(t.to_string());
             }
         }
@@ -117,6 +134,23 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
         }
         if f.categories.is_empty() {
             f.categories = subjects(ch);
+        }
+        // atom:link inside an RSS channel.
+        if f.links.is_empty() {
+            for l in ch.children_named("link") {
+                match (l.attr("href"), l.attr("rel")) {
+                    (Some(h), Some("self")) if f.feed_link.is_none() => {
+                        f.feed_link = Some(h.to_string())
+                    }
+                    (Some(h), rel) if rel.is_none_or(|r| r == "alternate") => {
+                        f.links.push(h.to_string())
+                    }
+                    _ => {}
+                }
+            }
+            if f.link.is_none() {
+                f.link = f.links.first().cloned();
+            }
         }
     }
     let mut items = Vec::new();

@@ -200,7 +200,7 @@ fn body_of(set: &Element) -> Option<(Text, Option<String>, Option<String>)> {
                     let text = if ct.contains("html") {
                         Text::html(t)
                     } else {
-                        Text::plain(raw_text(c))
+                        Text::plain(c.own_text())
                     };
                     return Some((text, None, None));
                 }
@@ -209,19 +209,6 @@ fn body_of(set: &Element) -> Option<(Text, Option<String>, Option<String>)> {
         }
     }
     None
-}
-
-/// Text with its line breaks kept (plain-text wire copy relies on them).
-fn raw_text(e: &Element) -> String {
-    e.children
-        .iter()
-        .filter_map(|n| match n {
-            xml::Node::Text(t) => Some(t.as_str()),
-            xml::Node::Element(_) => None,
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
 }
 
 /// (body.content as HTML, hl1, byline) of an `<nitf>` element.
@@ -236,7 +223,7 @@ fn nitf_body(nitf: &Element) -> (Option<Text>, Option<String>, Option<String>) {
         .and_then(|h| h.child("byline"))
         .map(|b| {
             // "By Jane Doe, <byttl>Staff</byttl>": the person, not the title.
-            let own = raw_text(b);
+            let own = b.own_text();
             let own = own.trim_end_matches(',').trim();
             let own = own
                 .strip_prefix("By ")

@@ -181,6 +181,19 @@ impl Element {
         }
     }
 
+    /// The element's own text nodes, trimmed, line breaks kept.
+    pub(crate) fn own_text(&self) -> String {
+        self.children
+            .iter()
+            .filter_map(|n| match n {
+                Node::Text(t) => Some(t.as_str()),
+                Node::Element(_) => None,
+            })
+            .collect::<String>()
+            .trim()
+            .to_string()
+    }
+
     /// All descendant text, whitespace collapsed.
     pub(crate) fn text(&self) -> String {
         let mut raw = String::new();
