@@ -36,7 +36,14 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
-        cli::Command::Parse(args) => parse_cmd::run(args).await,
+        // An operator tool: the reason on one line, without the log line the service prints.
+        cli::Command::Parse(args) => {
+            if let Err(e) = parse_cmd::run(args).await {
+                eprintln!("wirefeed parse: {e:#}");
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         cli::Command::Run(args) => {
             let once = args.once;
             let config = args.into_config()?;

@@ -6,7 +6,6 @@ use std::process::Command;
 fn parse(path: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_wirefeed"))
         .args(["parse", path])
-        .env("RUST_LOG", "off")
         .output()
         .unwrap()
 }
