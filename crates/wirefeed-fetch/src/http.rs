@@ -21,6 +21,9 @@ use crate::ItemSender;
 /// At most this many redirects per request; more is a loop or a misconfiguration.
 const MAX_REDIRECTS: usize = 5;
 
+/// At most this many pages of a paged (ninjs) feed per poll, so a `next` loop ends.
+const MAX_PAGES: usize = 10;
+
 /// One HTTP feed to poll.
 #[derive(Clone)]
 pub struct HttpSource {
@@ -191,15 +194,56 @@ pub async fn run_http(
                             .into_iter()
                             .flatten()
                             .max();
-                        for e in doc.entries {
-                            if !seen.is_fresh(&e.item) {
-                                unchanged += 1;
-                                continue;
+                        let mut entries = doc.entries;
+                        let mut next_page = doc.hints.next_page;
+                        let mut pages = 1;
+                        loop {
+                            for e in entries.drain(..) {
+                                if !seen.is_fresh(&e.item) {
+                                    unchanged += 1;
+                                    continue;
+                                }
+                                new += 1;
+                                tokio::select! {
+                                    _ = cancel.cancelled() => return,
+                                    r = tx.send(Flow::Item(e.item)) => if r.is_err() { return },
+                                }
                             }
-                            new += 1;
-                            tokio::select! {
+                            // ninjs pages: follow `next` a bounded number of times per poll.
+                            let Some(link) = next_page.take() else { break };
+                            if pages >= MAX_PAGES {
+                                tracing::info!(source = %name, pages, "page limit reached; the rest waits for the next poll");
+                                break;
+                            }
+                            pages += 1;
+                            let Some(page) = Url::parse(&url).ok().and_then(|u| u.join(&link).ok())
+                            else {
+                                break;
+                            };
+                            let permit = tokio::select! {
                                 _ = cancel.cancelled() => return,
-                                r = tx.send(Flow::Item(e.item)) => if r.is_err() { return },
+                                p = source.hosts.acquire(page.host_str().unwrap_or_default()) => p,
+                            };
+                            let result =
+                                fetch_page(&source, page.as_str(), &headers, &client).await;
+                            drop(permit);
+                            match result {
+                                Ok(d) => {
+                                    metrics
+                                        .fetch_requests
+                                        .with_label_values(&[&name, "ok"])
+                                        .inc();
+                                    entries = d.entries;
+                                    next_page = d.hints.next_page;
+                                }
+                                Err(e) => {
+                                    metrics
+                                        .fetch_requests
+                                        .with_label_values(&[&name, e.outcome()])
+                                        .inc();
+                                    tracing::warn!(source = %name, error = %e, outcome = e.outcome(), "next page failed; the rest waits for the next poll");
+                                    break;
+                                }
                             }
                         }
                         metrics
@@ -295,6 +339,26 @@ pub async fn fetch_document(
     source.max_bytes = max_bytes;
     let mut cond = Conditional::default();
     match poll(&source, url, &HeaderMap::new(), client, &mut cond).await {
+        Ok(Polled::Body(b)) => read_document(
+            &b.bytes,
+            &source.name,
+            b.kind,
+            b.content_type.as_deref(),
+            Some(url),
+        ),
+        Ok(Polled::NotModified { .. }) => Err(FetchError::Status(304)),
+        Err((e, _)) => Err(e),
+    }
+}
+
+/// One further page of a paged feed, with the source's headers, unconditionally.
+async fn fetch_page(
+    source: &HttpSource,
+    url: &str,
+    headers: &HeaderMap,
+    client: &reqwest::Client,
+) -> Result<crate::Document, FetchError> {
+    match poll(source, url, headers, client, &mut Conditional::default()).await {
         Ok(Polled::Body(b)) => read_document(
             &b.bytes,
             &source.name,

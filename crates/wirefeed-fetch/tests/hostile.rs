@@ -118,6 +118,15 @@ async fn serve() -> SocketAddr {
                 StatusCode::UNAUTHORIZED.into_response()
             }
         }))
+        .route("/paged", get(|| async {
+            ([(header::CONTENT_TYPE, "application/json")],
+             r#"{"items":[{"uri":"urn:p:1","headline":"One","body_text":"b1"}],"next":"/paged/2"}"#).into_response()
+        }))
+        .route("/paged/{n}", get(|axum::extract::Path(n): axum::extract::Path<u32>| async move {
+            // Page 2 links to itself forever: the page limit must end it.
+            ([(header::CONTENT_TYPE, "application/json")],
+             format!(r#"{{"items":[{{"uri":"urn:p:{n}","headline":"P{n}","body_text":"b"}}],"next":"/paged/{n}"}}"#)).into_response()
+        }))
         .route("/flaky", get(move || {
             let n = flaky.fetch_add(1, Ordering::SeqCst);
             async move {
@@ -405,4 +414,14 @@ async fn permanent_redirect_and_validators_survive_a_restart() {
         .path();
     let text = std::fs::read_to_string(state).unwrap();
     assert!(text.contains("/etagged") && text.contains("v1"), "{text}");
+}
+
+#[tokio::test]
+async fn ninjs_pages_are_followed_up_to_the_limit() {
+    let addr = serve().await;
+    let run = poll_once(source(addr, "/paged")).await;
+    // Page 1 plus nine fetches of the self-linking page 2 (same item, seen once).
+    assert_eq!(run.count("paged", "ok"), 10);
+    let ids: Vec<_> = run.items.iter().filter_map(|i| i.guid.clone()).collect();
+    assert_eq!(ids, ["urn:p:1", "urn:p:2"]);
 }
