@@ -70,6 +70,11 @@ pub enum Command {
         wirefeed ingest -c /etc/wirefeed/wirefeed.toml --source reuters-archive /data/reuters"
     )]
     Ingest(IngestArgs),
+    /// Parse one feed or wire document (file or URL) and print it as JSON.
+    #[command(after_help = "Examples:\n  \
+        wirefeed parse config/samples/feeds/world.rss\n  \
+        wirefeed parse https://example.com/world.rss")]
+    Parse(ParseArgs),
 }
 
 #[derive(Args, Debug)]
@@ -136,6 +141,13 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ParseArgs {
+    /// A file path or an http(s) URL.
+    #[arg(value_name = "FILE|URL")]
+    pub input: String,
+}
+
+#[derive(Args, Debug)]
 pub struct RunArgs {
     /// The config file (TOML). Without it, built-in defaults plus the flags below.
     #[arg(long, short, env = "WIREFEED_CONFIG")]
@@ -189,6 +201,9 @@ impl RunArgs {
                 interval: None,
                 max_bytes: None,
                 enabled: true,
+                min_interval: None,
+                max_interval: None,
+                headers: Default::default(),
             });
         }
         let n = c.sources.len();
@@ -201,6 +216,9 @@ impl RunArgs {
                 interval: None,
                 max_bytes: None,
                 enabled: true,
+                min_interval: None,
+                max_interval: None,
+                headers: Default::default(),
             });
         }
         if let Some(d) = self.poll_interval {

@@ -103,6 +103,47 @@ pub struct SourceConfig {
     /// Set false to keep a source in the file but not read it.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// For `http`: the shortest interval the adaptive schedule may use. Default `interval`.
+    #[serde(default, with = "humantime_serde")]
+    pub min_interval: Option<Duration>,
+    /// For `http`: the longest interval the adaptive schedule may use. Default `interval`.
+    #[serde(default, with = "humantime_serde")]
+    pub max_interval: Option<Duration>,
+    /// For `http`: extra request headers, e.g. `{ "X-Api-Key" = "${WIRE_API_KEY}" }`.
+    /// `${VAR}` is replaced by the environment variable, so secrets stay out of the file;
+    /// values are never logged.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+impl SourceConfig {
+    /// The headers with `${VAR}` replaced from the environment. Errors name the source,
+    /// header and variable, never a value.
+    pub fn resolved_headers(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for (k, v) in &self.headers {
+            let mut value = String::new();
+            let mut rest = v.as_str();
+            while let Some(at) = rest.find("${") {
+                value.push_str(&rest[..at]);
+                let end = rest[at..].find('}').ok_or_else(|| {
+                    anyhow::anyhow!("source {:?}: header {k}: unclosed ${{", self.name)
+                })?;
+                let var = &rest[at + 2..at + end];
+                let val = std::env::var(var).map_err(|_| {
+                    anyhow::anyhow!(
+                        "source {:?}: header {k} needs environment variable {var}, which is not set",
+                        self.name
+                    )
+                })?;
+                value.push_str(&val);
+                rest = &rest[at + end + 1..];
+            }
+            value.push_str(rest);
+            out.push((k.clone(), value));
+        }
+        Ok(out)
+    }
 }
 
 fn yes() -> bool {
@@ -354,6 +395,10 @@ impl Config {
                     );
                 }
             }
+            s.resolved_headers()?;
+            if let (Some(lo), Some(hi)) = (s.min_interval, s.max_interval) {
+                anyhow::ensure!(lo <= hi, "source {:?}: min_interval > max_interval", s.name);
+            }
         }
         anyhow::ensure!(
             self.pipeline.channel_capacity > 0,
@@ -541,6 +586,32 @@ mod tests {
         assert!(
             shown.contains("<redacted>") && shown.contains("svc"),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn header_secrets_come_from_the_environment_and_missing_ones_are_named() {
+        let mut s: SourceConfig = toml::from_str(
+            r#"name = "wire"
+kind = "http"
+url = "http://x/"
+min_interval = "1m"
+max_interval = "1h"
+headers = { "X-Api-Key" = "key-${WIREFEED_TEST_SECRET_HDR}", "Accept" = "application/xml" }"#,
+        )
+        .unwrap();
+        std::env::set_var("WIREFEED_TEST_SECRET_HDR", "s3cret");
+        let h = s.resolved_headers().unwrap();
+        assert!(
+            h.contains(&("X-Api-Key".into(), "key-s3cret".into())),
+            "{h:?}"
+        );
+        s.headers
+            .insert("X-Other".into(), "${WIREFEED_TEST_UNSET_VAR}".into());
+        let e = s.resolved_headers().unwrap_err().to_string();
+        assert!(
+            e.contains("WIREFEED_TEST_UNSET_VAR") && !e.contains("s3cret"),
+            "{e}"
         );
     }
 }

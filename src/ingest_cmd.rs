@@ -61,6 +61,9 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
             interval: None,
             max_bytes: None,
             enabled: true,
+            min_interval: None,
+            max_interval: None,
+            headers: Default::default(),
         })
         .collect();
     if let Some(b) = args.brokers {

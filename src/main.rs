@@ -5,6 +5,7 @@ mod check_cmd;
 mod cli;
 mod config;
 mod ingest_cmd;
+mod parse_cmd;
 mod pipeline;
 mod tail_cmd;
 
@@ -38,6 +39,14 @@ fn main() -> ExitCode {
 
 async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
+        // An operator tool: the reason on one line, without the log line the service prints.
+        cli::Command::Parse(args) => {
+            if let Err(e) = parse_cmd::run(args).await {
+                eprintln!("wirefeed parse: {e:#}");
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         cli::Command::Run(args) => {
             let once = args.once;
             let config = args.into_config()?;

@@ -168,6 +168,7 @@ pub async fn run_with_metrics(
     // Sources.
     let sources = TaskTracker::new();
     let client = wirefeed_fetch::build_client(config.pipeline.http_timeout)?;
+    let hosts = wirefeed_fetch::HostLimiter::default();
     for s in config.sources.iter().filter(|s| s.enabled) {
         let name: Arc<str> = Arc::from(s.name.as_str());
         let max_bytes = s.max_bytes.unwrap_or(wirefeed_fetch::DEFAULT_MAX_BYTES);
@@ -179,6 +180,11 @@ pub async fn run_with_metrics(
                     url: s.url.clone().unwrap_or_default(),
                     interval: s.interval.unwrap_or(wirefeed_fetch::DEFAULT_INTERVAL),
                     max_bytes,
+                    min_interval: s.min_interval,
+                    max_interval: s.max_interval,
+                    headers: s.resolved_headers()?,
+                    state_dir: config.state_dir.clone(),
+                    hosts: hosts.clone(),
                 };
                 sources.spawn(wirefeed_fetch::run_http(
                     src,

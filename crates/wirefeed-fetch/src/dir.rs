@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 use wirefeed_model::{DeadLetter, Flow, Stage};
 use wirefeed_telemetry::Metrics;
 
-use crate::document::{parse_document, DocumentKind, FetchError};
+use crate::document::{read_document, DocumentKind, FetchError};
 use crate::seen::Seen;
 use crate::ItemSender;
 
@@ -124,7 +124,15 @@ async fn read_file(
                     .fetch_bytes
                     .with_label_values(&[&source.name])
                     .inc_by(bytes.len() as u64);
-                parse_document(&bytes, &source.name, kind, None).map_err(|e| (e, bytes))
+                match read_document(&bytes, &source.name, kind, None, None) {
+                    Ok(doc) => {
+                        for w in &doc.warnings {
+                            tracing::warn!(source = %source.name, file = %path.display(), warning = %w, "file parsed with warnings");
+                        }
+                        Ok(doc.entries.into_iter().map(|e| e.item).collect::<Vec<_>>())
+                    }
+                    Err(e) => Err((e, bytes)),
+                }
             }
             Err(e) => Err((FetchError::Io(e), Vec::new())),
         }

@@ -1,16 +1,32 @@
-use std::sync::Arc;
+//! One fetched document → a [`Document`]: format detection, decoding, dispatch to the
+//! format readers, and item identity.
 
-use chrono::Utc;
-use feed_rs::model::{Entry, FeedType};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use wirefeed_model::{ErrorClass, ItemFormat, RawItem, Text};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::encoding;
+
 /// What a document is believed to be before parsing, from the strongest evidence available
 /// (Content-Type, then file extension); [`DocumentKind::Sniff`] means look at the bytes.
+///
+/// `Feed` means "structured (XML or JSON)": which reader runs is then decided by the root
+/// element or the JSON shape, because servers label NewsML-G2, NITF and ninjs as plain
+/// `application/xml`/`application/json` all the time, while a root element cannot lie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
-    /// RSS, Atom or JSON Feed.
+    /// RSS, Atom, JSON Feed — or any XML/JSON; the content decides which.
     Feed,
+    /// IPTC ninjs JSON.
+    Ninjs,
+    /// IPTC NewsML-G2 XML.
+    NewsmlG2,
+    /// NITF 3.x XML.
+    Nitf,
     /// A plain-text wire-copy file: headline line, blank line, body.
     WireText,
     Sniff,
@@ -21,6 +37,9 @@ impl DocumentKind {
     pub fn from_extension(ext: &str) -> Option<DocumentKind> {
         match ext {
             "xml" | "rss" | "atom" | "rdf" | "json" => Some(DocumentKind::Feed),
+            "ninjs" => Some(DocumentKind::Ninjs),
+            "nitf" => Some(DocumentKind::Nitf),
+            "newsml" | "g2" => Some(DocumentKind::NewsmlG2),
             "txt" | "text" => Some(DocumentKind::WireText),
             _ => None,
         }
@@ -34,7 +53,17 @@ impl DocumentKind {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        if ct.contains("xml") || ct.contains("json") || ct.contains("rss") || ct.contains("atom") {
+        if ct.contains("ninjs") {
+            DocumentKind::Ninjs
+        } else if ct.contains("vnd.iptc.g2") || ct.contains("newsml") {
+            DocumentKind::NewsmlG2
+        } else if ct.contains("nitf") {
+            DocumentKind::Nitf
+        } else if ct.contains("xml")
+            || ct.contains("json")
+            || ct.contains("rss")
+            || ct.contains("atom")
+        {
             DocumentKind::Feed
         } else if ct == "text/plain" {
             DocumentKind::WireText
@@ -48,18 +77,25 @@ impl DocumentKind {
 pub enum FetchError {
     #[error("cannot parse feed: {0}")]
     Parse(String),
+    #[error("an HTML page, not a feed")]
+    Html,
     #[error("document is empty")]
     Empty,
     #[error("document is {size} bytes, over the limit of {limit}")]
     TooLarge { size: usize, limit: usize },
     #[error("{0}")]
     Network(String),
-    #[error("timed out after {0:?}")]
+    #[error("request timed out")]
     Timeout(std::time::Duration),
     #[error("HTTP status {0}")]
     Status(u16),
+    #[error("too many redirects")]
+    Redirects,
     #[error("cannot read file: {0}")]
     Io(#[from] std::io::Error),
+    /// A reader panicked: a bug in wirefeed or a crate below it, caught so the source lives.
+    #[error("internal parser error (a bug): {0}")]
+    Panic(String),
 }
 
 impl FetchError {
@@ -75,14 +111,188 @@ impl FetchError {
     /// The bounded `outcome` label for `wirefeed_fetch_requests_total`.
     pub fn outcome(&self) -> &'static str {
         match self {
-            FetchError::Parse(_) | FetchError::Empty => "parse_error",
+            FetchError::Parse(_) | FetchError::Empty | FetchError::Panic(_) => "parse_error",
+            FetchError::Html => "not_a_feed",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::Network(_) | FetchError::Io(_) => "network_error",
             FetchError::Timeout(_) => "timeout",
+            FetchError::Redirects => "redirect_loop",
+            FetchError::Status(429) => "http_429",
             FetchError::Status(s) if *s >= 500 => "http_5xx",
             FetchError::Status(_) => "http_4xx",
         }
     }
+}
+
+/// The format a document was read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Rss,
+    Atom,
+    JsonFeed,
+    Ninjs,
+    NewsmlG2,
+    Nitf,
+    WireText,
+}
+
+impl Format {
+    pub fn item_format(self) -> ItemFormat {
+        match self {
+            Format::Rss => ItemFormat::Rss,
+            Format::Atom => ItemFormat::Atom,
+            Format::JsonFeed => ItemFormat::JsonFeed,
+            Format::Ninjs => ItemFormat::Ninjs,
+            Format::NewsmlG2 => ItemFormat::NewsmlG2,
+            Format::Nitf => ItemFormat::Nitf,
+            Format::WireText => ItemFormat::WireText,
+        }
+    }
+}
+
+/// A person as the feed names them; RSS writes `email (Name)` in one string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Person {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Atom `uri`, JSON Feed `url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Person {
+    /// Splits RSS contact strings: `email (Name)`, `Name (email)`, `Name <email>`, `email`,
+    /// `Name`.
+    pub fn from_contact(raw: &str) -> Person {
+        let raw = raw.trim();
+        let some = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        if let (Some(a), Some(b)) = (raw.find('<'), raw.rfind('>')) {
+            if a < b {
+                return Person {
+                    name: some(&raw[..a]),
+                    email: some(&raw[a + 1..b]),
+                    ..Default::default()
+                };
+            }
+        }
+        if let (Some(a), true) = (raw.find('('), raw.ends_with(')')) {
+            let (outer, inner) = (&raw[..a], &raw[a + 1..raw.len() - 1]);
+            return if outer.contains('@') {
+                Person {
+                    name: some(inner),
+                    email: some(outer),
+                    ..Default::default()
+                }
+            } else if inner.contains('@') {
+                Person {
+                    name: some(outer),
+                    email: some(inner),
+                    ..Default::default()
+                }
+            } else {
+                Person {
+                    name: some(raw),
+                    email: None,
+                    ..Default::default()
+                }
+            };
+        }
+        if raw.contains('@') && !raw.contains(' ') {
+            Person {
+                name: None,
+                email: some(raw),
+                ..Default::default()
+            }
+        } else {
+            Person {
+                name: some(raw),
+                email: None,
+                ..Default::default()
+            }
+        }
+    }
+}
+
+/// Feed-level fields (empty for single-story formats).
+#[derive(Debug, Clone, Default)]
+pub struct FeedMeta {
+    pub title: Option<String>,
+    pub link: Option<String>,
+    /// Every link of the feed, the main one first.
+    pub links: Vec<String>,
+    /// The feed's own URL (`rel="self"`).
+    pub feed_link: Option<String>,
+    pub description: Option<String>,
+    pub language: Option<String>,
+    pub updated: Option<DateTime<Utc>>,
+    pub published: Option<DateTime<Utc>>,
+    pub authors: Vec<Person>,
+    pub categories: Vec<String>,
+}
+
+/// A media enclosure (RSS `enclosure`, Atom `rel=enclosure`, JSON Feed attachment).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Enclosure {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub mime: Option<String>,
+}
+
+/// One entry: the [`RawItem`] that goes down the pipeline, plus what only the operator
+/// tool shows (all links, enclosures, and agency fields the model has no slot for).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub item: RawItem,
+    pub links: Vec<String>,
+    pub enclosures: Vec<Enclosure>,
+    /// Authors with emails where the feed gives them (`item.authors` holds names only).
+    pub people: Vec<Person>,
+    /// NewsML-G2 `located` / NITF dateline location.
+    pub located: Option<String>,
+    /// NewsML-G2/ninjs `pubStatus` (`usable`, `withheld`, `canceled`).
+    pub pub_status: Option<String>,
+}
+
+impl Entry {
+    pub(crate) fn new(item: RawItem) -> Entry {
+        Entry {
+            item,
+            links: Vec::new(),
+            enclosures: Vec::new(),
+            people: Vec::new(),
+            located: None,
+            pub_status: None,
+        }
+    }
+}
+
+/// What a document says about how often to poll it.
+#[derive(Debug, Clone, Default)]
+pub struct PollHints {
+    /// RSS `ttl`.
+    pub ttl: Option<Duration>,
+    /// `sy:updatePeriod` / `sy:updateFrequency`.
+    pub update_period: Option<Duration>,
+    /// ninjs page: the next page's URL.
+    pub next_page: Option<String>,
+}
+
+/// A parsed document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub format: Format,
+    /// The WHATWG name of the encoding the bytes were decoded from.
+    pub encoding: &'static str,
+    pub feed: FeedMeta,
+    pub entries: Vec<Entry>,
+    /// Things the operator should know: unreadable dates, unexpanded entities, replaced bytes.
+    pub warnings: Vec<String>,
+    pub hints: PollHints,
 }
 
 /// Parses one fetched document into raw items.
@@ -92,24 +302,167 @@ pub fn parse_document(
     kind: DocumentKind,
     base_uri: Option<&str>,
 ) -> Result<Vec<RawItem>, FetchError> {
-    let kind = match kind {
-        DocumentKind::Sniff => sniff(bytes),
-        k => k,
+    read_document(bytes, source, kind, None, base_uri)
+        .map(|d| d.entries.into_iter().map(|e| e.item).collect())
+}
+
+/// Decodes and parses one document. `content_type` supplies the HTTP charset, if any.
+///
+/// A panic inside a reader becomes [`FetchError::Panic`] (the document is dead-lettered)
+/// instead of ending the source's task: one bad document must not stop a feed for good.
+pub fn read_document(
+    bytes: &[u8],
+    source: &Arc<str>,
+    kind: DocumentKind,
+    content_type: Option<&str>,
+    base_uri: Option<&str>,
+) -> Result<Document, FetchError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_unguarded(bytes, source, kind, content_type, base_uri)
+    }))
+    .unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(FetchError::Panic(msg.chars().take(200).collect()))
+    })
+}
+
+fn read_unguarded(
+    bytes: &[u8],
+    source: &Arc<str>,
+    kind: DocumentKind,
+    content_type: Option<&str>,
+    base_uri: Option<&str>,
+) -> Result<Document, FetchError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(FetchError::Empty);
+    }
+    let decoded = encoding::decode(bytes, content_type.and_then(encoding::charset_of));
+    let mut warnings = Vec::new();
+    if decoded.replaced {
+        warnings.push(format!(
+            "invalid {} byte sequences replaced with U+FFFD",
+            decoded.encoding
+        ));
+    }
+    let text = decoded.text.as_str();
+    let first = text.trim_start().chars().next();
+    let kind = match (kind, first) {
+        (DocumentKind::WireText, _) => DocumentKind::WireText,
+        (DocumentKind::Sniff, Some('<' | '{' | '[')) => DocumentKind::Feed,
+        (DocumentKind::Sniff, _) => DocumentKind::WireText,
+        (k, Some('<' | '{' | '[')) => k,
+        (_, _) => return Err(FetchError::Parse("neither XML nor JSON".into())),
     };
-    match kind {
-        DocumentKind::WireText => {
-            let text = String::from_utf8_lossy(bytes);
-            parse_wire_text(&text, source).map(|i| vec![i])
+    let now = Utc::now();
+    let mut doc = if kind == DocumentKind::WireText {
+        let mut item = parse_wire_text(text, source)?;
+        item.fetched_at = now;
+        Document {
+            format: Format::WireText,
+            encoding: decoded.encoding,
+            feed: FeedMeta::default(),
+            entries: vec![Entry::new(item)],
+            warnings: Vec::new(),
+            hints: PollHints::default(),
         }
-        _ => parse_feed(bytes, source, base_uri),
+    } else if first == Some('<') {
+        match root_element(text).as_deref() {
+            Some("html") => return Err(FetchError::Html),
+            Some(
+                "newsItem" | "newsMessage" | "packageItem" | "knowledgeItem" | "conceptItem"
+                | "conceptSet" | "planningItem" | "catalogItem" | "catalog" | "groupSet"
+                | "contentMeta" | "contentSet",
+            ) => crate::g2::read_newsml(text, source, now)?,
+            Some("nitf") => crate::g2::read_nitf(text, source, now)?,
+            Some("NewsML") => {
+                return Err(FetchError::Parse(
+                    "NewsML 1.x is not supported (NewsML-G2 is)".into(),
+                ))
+            }
+            _ => crate::feed::read_feed(text, source, base_uri, now)?,
+        }
+    } else {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| FetchError::Parse(format!("invalid JSON: {e}")))?;
+        if crate::ninjs::is_ninjs(&value) {
+            crate::ninjs::read_ninjs(&value, source, now)?
+        } else {
+            crate::feed::read_json_feed(value, source, base_uri, now)?
+        }
+    };
+    doc.encoding = decoded.encoding;
+    warnings.append(&mut doc.warnings);
+    doc.warnings = warnings;
+    assign_ids(&mut doc);
+    Ok(doc)
+}
+
+/// The local name of the first element, skipping the declaration, comments, PIs and DOCTYPE.
+fn root_element(text: &str) -> Option<String> {
+    let mut rest = text;
+    loop {
+        let at = rest.find('<')?;
+        rest = &rest[at + 1..];
+        if rest.starts_with('?') || rest.starts_with('!') {
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+            .collect();
+        let local = name.rsplit(':').next().unwrap_or(&name);
+        return Some(if local.eq_ignore_ascii_case("html") {
+            "html".into()
+        } else {
+            local.to_string()
+        });
     }
 }
 
-fn sniff(bytes: &[u8]) -> DocumentKind {
-    let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match start.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'<') | Some(b'{') | Some(b'[') => DocumentKind::Feed,
-        _ => DocumentKind::WireText,
+/// Item identity: the publisher's GUID; GUID + link where GUIDs repeat inside one document
+/// (some CMSs give every item the same or a per-category id); the link; then a hash of title
+/// and content. The id must be stable across polls, so it never depends on the fetch time.
+///
+/// A link-only item keeps `guid: None`: the normalizer keys it by link globally (the same
+/// article in two feeds is one story), which a guid scoped to the source would break. Wire
+/// text has no id at all; the normalizer keys it by headline so an UPDATE is a new version.
+fn assign_ids(doc: &mut Document) {
+    if doc.format == Format::WireText {
+        return;
+    }
+    let mut counts: std::collections::HashMap<String, usize> = Default::default();
+    for e in &doc.entries {
+        if let Some(g) = &e.item.guid {
+            *counts.entry(g.clone()).or_default() += 1;
+        }
+    }
+    let mut repeated = 0;
+    for e in &mut doc.entries {
+        let item = &mut e.item;
+        match (&item.guid, &item.link) {
+            (Some(g), Some(l)) if counts.get(g).copied().unwrap_or(0) > 1 => {
+                repeated += 1;
+                item.guid = Some(format!("{g} {l}"));
+            }
+            (Some(_), _) | (None, Some(_)) => {}
+            (None, None) => {
+                let mut key = item.title.clone().unwrap_or_default();
+                for t in [&item.summary, &item.content].into_iter().flatten() {
+                    key.push('\u{1f}');
+                    key.push_str(&t.value);
+                }
+                item.guid = Some(format!("wirefeed-hash:{:016x}", xxh3_64(key.as_bytes())));
+            }
+        }
+    }
+    if repeated > 0 {
+        doc.warnings.push(format!(
+            "{repeated} entries share a GUID with another entry; their ids are GUID + link"
+        ));
     }
 }
 
@@ -129,203 +482,15 @@ pub fn parse_wire_text(text: &str, source: &Arc<str>) -> Result<RawItem, FetchEr
     Ok(item)
 }
 
-/// Deterministic ids for entries without one, so re-polls see the same id (feed-rs's default
-/// falls back to a random UUID).
-fn stable_id(
-    links: &[feed_rs::model::Link],
-    title: &Option<feed_rs::model::Text>,
-    _: Option<&str>,
-) -> String {
-    let mut key = String::new();
-    for l in links {
-        key.push_str(&l.href);
-        key.push('\n');
-    }
-    if let Some(t) = title {
-        key.push_str(&t.content);
-    }
-    format!("wirefeed-hash:{:016x}", xxh3_64(key.as_bytes()))
-}
-
-fn parse_feed(
-    bytes: &[u8],
-    source: &Arc<str>,
-    base_uri: Option<&str>,
-) -> Result<Vec<RawItem>, FetchError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(base_uri)
-        .id_generator(stable_id)
-        .sanitize_content(false)
-        .build();
-    let feed = parser
-        .parse(bytes)
-        .map_err(|e| FetchError::Parse(e.to_string()))?;
-    let format = match feed.feed_type {
-        FeedType::Atom => ItemFormat::Atom,
-        FeedType::JSON => ItemFormat::JsonFeed,
-        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => ItemFormat::Rss,
-    };
-    let now = Utc::now();
-    Ok(feed
-        .entries
-        .into_iter()
-        .map(|e| entry_to_item(e, source, format, feed.language.as_deref(), now))
-        .collect())
-}
-
-fn text_of(t: &feed_rs::model::Text) -> Text {
-    let ct = t.content_type.to_string();
-    if ct.contains("html") {
-        Text::html(t.content.clone())
+/// Text that contains markup is HTML whatever the publisher declared: feeds put HTML in
+/// plain-looking fields all the time, and the normalizer's HTML parser handles plain text too.
+pub(crate) fn text_guess(value: String) -> Text {
+    if value.contains('<') && value.contains('>') {
+        Text::html(value)
     } else {
-        Text::plain(t.content.clone())
+        Text::plain(value)
     }
-}
-
-fn entry_to_item(
-    e: Entry,
-    source: &Arc<str>,
-    format: ItemFormat,
-    feed_language: Option<&str>,
-    now: chrono::DateTime<Utc>,
-) -> RawItem {
-    let mut item = RawItem::new(source.clone(), format);
-    item.fetched_at = now;
-    item.guid = Some(e.id).filter(|s| !s.is_empty());
-    item.link = e
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(e.links.first())
-        .map(|l| l.href.clone());
-    item.title = e.title.map(|t| t.content);
-    item.summary = e.summary.as_ref().map(text_of);
-    item.content = e.content.and_then(|c| {
-        let html = c.content_type.to_string().contains("html");
-        c.body
-            .map(|b| if html { Text::html(b) } else { Text::plain(b) })
-    });
-    // Feeds put HTML in plain-looking fields all the time; let the normalizer's HTML parser
-    // decide by content rather than trusting the declared type.
-    for t in [&mut item.summary, &mut item.content].into_iter().flatten() {
-        if t.value.contains('<') && t.value.contains('>') {
-            t.kind = wirefeed_model::TextKind::Html;
-        }
-    }
-    item.published = e.published;
-    item.updated = e.updated;
-    item.authors = e
-        .authors
-        .into_iter()
-        .map(|p| p.name)
-        .filter(|n| !n.is_empty())
-        .collect();
-    item.categories = e
-        .categories
-        .into_iter()
-        .map(|c| c.label.unwrap_or(c.term))
-        .collect();
-    item.language = e.language.or_else(|| feed_language.map(str::to_string));
-    item
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RSS: &str = r#"<?xml version="1.0"?>
-<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
-<title>T</title><link>http://x/</link><description>d</description><language>en-us</language>
-<item><title>One</title><link>http://x/1</link><guid>g1</guid>
-<pubDate>Mon, 25 Mar 2013 10:00:00 GMT</pubDate>
-<description>short</description>
-<content:encoded><![CDATA[<p>Para one.</p><p>Para two.</p>]]></content:encoded></item>
-<item><title>Two</title><link>http://x/2</link><description>plain text</description></item>
-</channel></rss>"#;
-
-    const ATOM: &str = r#"<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2013-03-25T10:00:00Z</updated>
-<entry><title>Entry</title><id>urn:e1</id><updated>2013-03-25T10:00:00Z</updated>
-<link href="http://a/e1"/><content type="html">&lt;p&gt;Hello&lt;/p&gt;</content></entry></feed>"#;
-
-    fn src() -> Arc<str> {
-        Arc::from("test")
-    }
-
-    #[test]
-    fn rss_items_carry_guid_link_dates_and_html_content() {
-        let items = parse_document(RSS.as_bytes(), &src(), DocumentKind::Sniff, None).unwrap();
-        assert_eq!(items.len(), 2);
-        assert_eq!(items[0].format, ItemFormat::Rss);
-        assert_eq!(items[0].guid.as_deref(), Some("g1"));
-        assert_eq!(items[0].link.as_deref(), Some("http://x/1"));
-        assert_eq!(items[0].title.as_deref(), Some("One"));
-        assert_eq!(
-            items[0].content.as_ref().unwrap().kind,
-            wirefeed_model::TextKind::Html
-        );
-        assert!(items[0].published.is_some());
-        assert_eq!(items[0].language.as_deref(), Some("en-us"));
-        // No guid: the generated id must be the same on every parse.
-        let again = parse_document(RSS.as_bytes(), &src(), DocumentKind::Feed, None).unwrap();
-        assert!(items[1]
-            .guid
-            .as_deref()
-            .unwrap()
-            .starts_with("wirefeed-hash:"));
-        assert_eq!(items[1].guid, again[1].guid);
-    }
-
-    #[test]
-    fn atom_entries_parse() {
-        let items = parse_document(ATOM.as_bytes(), &src(), DocumentKind::Sniff, None).unwrap();
-        assert_eq!(items.len(), 1);
-        assert_eq!(items[0].format, ItemFormat::Atom);
-        assert_eq!(items[0].guid.as_deref(), Some("urn:e1"));
-        assert_eq!(items[0].link.as_deref(), Some("http://a/e1"));
-        assert_eq!(items[0].content.as_ref().unwrap().value, "<p>Hello</p>");
-    }
-
-    #[test]
-    fn wire_text_splits_headline_and_body() {
-        let t = "\u{feff}You're reading: Headline here\n\n MOSCOW, March 25 (Reuters) - Body\nwrapped.\n";
-        let items = parse_document(t.as_bytes(), &src(), DocumentKind::Sniff, None).unwrap();
-        assert_eq!(
-            items[0].title.as_deref(),
-            Some("You're reading: Headline here")
-        );
-        assert_eq!(
-            items[0].content.as_ref().unwrap().value,
-            " MOSCOW, March 25 (Reuters) - Body\nwrapped."
-        );
-        assert_eq!(items[0].format, ItemFormat::WireText);
-    }
-
-    #[test]
-    fn broken_documents_are_errors_not_panics() {
-        for bad in [
-            "<rss><channel><item><title>x",
-            "<html><body>not a feed</body></html>",
-            "{\"a\":",
-            "",
-        ] {
-            let r = parse_document(bad.as_bytes(), &src(), DocumentKind::Feed, None);
-            assert!(r.is_err(), "{bad:?} parsed");
-        }
-        assert!(matches!(
-            parse_wire_text("\n\n  \n", &src()),
-            Err(FetchError::Empty)
-        ));
-    }
-
-    #[test]
-    fn external_entities_are_never_resolved() {
-        let xxe = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
-<rss version="2.0"><channel><title>t</title><item><title>&x;</title><description>d</description></item></channel></rss>"#;
-        if let Ok(items) = parse_document(xxe.as_bytes(), &src(), DocumentKind::Feed, None) {
-            for i in items {
-                assert!(!i.title.unwrap_or_default().contains("root:"));
-            }
-        }
-    }
-}
+mod tests;

@@ -15,6 +15,10 @@ pub enum ItemFormat {
     WireText,
     /// An IPTC ninjs JSON document.
     Ninjs,
+    /// An IPTC NewsML-G2 news item.
+    NewsmlG2,
+    /// An NITF 3.x document.
+    Nitf,
 }
 
 impl ItemFormat {
@@ -26,6 +30,8 @@ impl ItemFormat {
             ItemFormat::JsonFeed => "json-feed",
             ItemFormat::WireText => "wire-text",
             ItemFormat::Ninjs => "ninjs",
+            ItemFormat::NewsmlG2 => "newsml-g2",
+            ItemFormat::Nitf => "nitf",
         }
     }
 }

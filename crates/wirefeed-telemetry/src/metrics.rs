@@ -27,7 +27,8 @@ pub struct Metrics {
     pub registry: Registry,
     /// `wirefeed_fetch_requests_total{source, outcome}`: one per poll of an HTTP feed or a
     /// directory file read; outcome is `ok`, `not_modified`, `http_4xx`, `http_5xx`,
-    /// `timeout`, `too_large`, `parse_error`, `network_error`.
+    /// `timeout`, `too_large`, `parse_error`, `network_error`, `not_a_feed` (HTML),
+    /// `redirect_loop` (more than 5 redirects, or to a non-http scheme), `http_429`.
     pub fetch_requests: IntCounterVec,
     /// `wirefeed_fetch_bytes_total{source}`: body bytes received (decompressed).
     pub fetch_bytes: IntCounterVec,
@@ -36,6 +37,14 @@ pub struct Metrics {
     /// `wirefeed_fetch_items_total{source, outcome}`: entries read from documents; outcome is
     /// `new` (passed on), `unchanged` (seen before with the same content) or `dead_letter`.
     pub fetch_items: IntCounterVec,
+    /// `wirefeed_fetch_last_success_timestamp_seconds{source}`: Unix time of the last poll
+    /// that got a document or a 304; alert on `time() - this` growing.
+    pub fetch_last_success: IntGaugeVec,
+    /// `wirefeed_fetch_interval_seconds{source}`: the wait before the next poll (adaptive
+    /// interval, backoff or `Retry-After`).
+    pub fetch_interval: IntGaugeVec,
+    /// `wirefeed_fetch_consecutive_failures{source}`: failed polls since the last success.
+    pub fetch_consecutive_failures: IntGaugeVec,
     /// `wirefeed_normalize_stories_total{source, outcome}`: outcome is `accepted`,
     /// `duplicate` (exact re-post, dropped) or `dead_letter`.
     pub normalize_stories: IntCounterVec,
@@ -150,6 +159,21 @@ impl Metrics {
                 "wirefeed_fetch_items_total",
                 "Entries read from fetched documents by source and outcome.",
                 &["source", "outcome"],
+            )?,
+            fetch_last_success: gauge(
+                "wirefeed_fetch_last_success_timestamp_seconds",
+                "Unix time of the last successful poll per source.",
+                &["source"],
+            )?,
+            fetch_interval: gauge(
+                "wirefeed_fetch_interval_seconds",
+                "Current wait before the next poll per source.",
+                &["source"],
+            )?,
+            fetch_consecutive_failures: gauge(
+                "wirefeed_fetch_consecutive_failures",
+                "Failed polls since the last success per source.",
+                &["source"],
             )?,
             normalize_stories: counter(
                 "wirefeed_normalize_stories_total",
@@ -350,6 +374,9 @@ impl Metrics {
                 self.fetch_requests.with_label_values(&[s, o]);
             }
             self.fetch_bytes.with_label_values(&[s]);
+            self.fetch_last_success.with_label_values(&[s]);
+            self.fetch_interval.with_label_values(&[s]);
+            self.fetch_consecutive_failures.with_label_values(&[s]);
             self.fetch_duration.with_label_values(&[s]);
             for o in ["new", "unchanged", "dead_letter"] {
                 self.fetch_items.with_label_values(&[s, o]);

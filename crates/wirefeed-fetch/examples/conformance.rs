@@ -1,0 +1,456 @@
+//! Conformance of the fetch stage's readers against third-party corpora in `../shared`
+//! (never copied into the repository). Run from the repository root:
+//!
+//! ```sh
+//! cargo run --release -p wirefeed-fetch --example conformance
+//! ```
+//!
+//! `WIREFEED_CORPORA` overrides the corpora folder (default `../shared/corpora`). Prints one
+//! table row per suite: files, parsed, errors, crashes (panics), and field agreement where
+//! the suite has expectations. Exits non-zero on any crash.
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use wirefeed_fetch::{read_document, Document, DocumentKind, FetchError};
+
+#[derive(Default)]
+struct Row {
+    files: usize,
+    parsed: usize,
+    errors: usize,
+    crashes: usize,
+    fields: usize,
+    agree: usize,
+    note: String,
+}
+
+fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, exts, out);
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.contains(&e))
+        {
+            out.push(p);
+        }
+    }
+}
+
+/// Parses one file, turning a panic into `None`.
+fn parse(path: &Path) -> Option<Result<Document, FetchError>> {
+    let bytes = std::fs::read(path).ok()?;
+    let source: Arc<str> = Arc::from("conformance");
+    catch_unwind(AssertUnwindSafe(|| {
+        read_document(&bytes, &source, DocumentKind::Sniff, None, None)
+    }))
+    .ok()
+}
+
+fn tally(row: &mut Row, r: &Option<Result<Document, FetchError>>) {
+    row.files += 1;
+    match r {
+        None | Some(Err(FetchError::Panic(_))) => row.crashes += 1,
+        Some(Ok(_)) => row.parsed += 1,
+        Some(Err(_)) => row.errors += 1,
+    }
+}
+
+/// Leaf values by path (`items.0.title`), for field-by-field comparison.
+fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                flatten(&format!("{prefix}{k}."), v, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                flatten(&format!("{prefix}{i}."), v, out);
+            }
+        }
+        Value::Null => {}
+        _ => {
+            out.insert(prefix.trim_end_matches('.').to_string(), v.clone());
+        }
+    }
+}
+
+fn same(key: &str, want: &Value, got: Option<&Value>) -> bool {
+    let Some(got) = got else {
+        return false;
+    };
+    let s = |v: &Value| match v {
+        Value::String(s) => s.trim().to_string(),
+        other => other.to_string(),
+    };
+    // feed-rs normalises URLs through `url::Url` (`http://x.org` → `http://x.org/`).
+    if s(want) + "/" == s(got) {
+        return true;
+    }
+    if key.ends_with("Parsed") {
+        let t = |v: &Value| chrono::DateTime::parse_from_rfc3339(&s(v)).ok();
+        return t(want).is_some() && t(want) == t(got);
+    }
+    s(want) == s(got)
+}
+
+/// gofeed's translator and extension fixtures: every expected field against ours.
+fn gofeed(root: &Path) -> (Row, Row) {
+    let mut all = Row::default();
+    let mut ours = Row::default();
+    let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+    let base = root.join("gofeed/testdata");
+    let mut inputs = Vec::new();
+    for d in ["translator", "extensions"] {
+        files(&base.join(d), &["xml", "json"], &mut inputs);
+    }
+    for input in inputs {
+        let name = input.to_string_lossy();
+        if name.ends_with("_expected.json") {
+            continue;
+        }
+        let expected = if input.extension().is_some_and(|e| e == "json") {
+            input.with_file_name(format!(
+                "{}_expected.json",
+                input.file_stem().unwrap_or_default().to_string_lossy()
+            ))
+        } else {
+            input.with_extension("json")
+        };
+        let Ok(text) = std::fs::read_to_string(&expected) else {
+            continue;
+        };
+        let Ok(want) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let r = parse(&input);
+        tally(&mut all, &r);
+        let got = match &r {
+            Some(Ok(doc)) => doc.to_universal(),
+            _ => Value::Null,
+        };
+        let mut wf = BTreeMap::new();
+        flatten("", &want, &mut wf);
+        let mut gf = BTreeMap::new();
+        flatten("", &got, &mut gf);
+        for (k, v) in &wf {
+            let ok = same(k, v, gf.get(k));
+            all.fields += 1;
+            all.agree += usize::from(ok);
+            // Fields wirefeed's model carries (not gofeed's extension projections, raw date
+            // strings, or feed images/generator/copyright).
+            let skip = [
+                "dcExt",
+                "itunesExt",
+                "extensions",
+                "custom",
+                "image",
+                "feedVersion",
+                "generator",
+                "copyright",
+                "feedLink",
+            ];
+            let leaf = k
+                .rsplit('.')
+                .find(|p| p.parse::<usize>().is_err())
+                .unwrap_or("");
+            let raw_date = matches!(leaf, "published" | "updated");
+            if !k.split('.').any(|p| skip.contains(&p)) && !raw_date {
+                ours.fields += 1;
+                ours.agree += usize::from(ok);
+                if !ok && std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+                    println!(
+                        "miss {}: {k}: want {v} got {:?}",
+                        input.display(),
+                        gf.get(k)
+                    );
+                }
+                if !ok {
+                    let shape: String = k
+                        .split('.')
+                        .map(|p| if p.parse::<usize>().is_ok() { "N" } else { p })
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    *missing.entry(shape).or_default() += 1;
+                }
+            }
+        }
+    }
+    ours.files = all.files;
+    ours.parsed = all.parsed;
+    ours.errors = all.errors;
+    ours.crashes = all.crashes;
+    let mut worst: Vec<_> = missing.into_iter().collect();
+    worst.sort_by_key(|w| std::cmp::Reverse(w.1));
+    ours.note = worst
+        .iter()
+        .take(14)
+        .map(|(k, n)| format!("{k}×{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    all.note = "every leaf of the expected JSON".into();
+    (all, ours)
+}
+
+/// feed-rs fixtures with serde snapshots: titles, entry titles, links, dates.
+fn feed_rs(root: &Path) -> Row {
+    let mut row = Row::default();
+    let mut inputs = Vec::new();
+    files(
+        &root.join("feed-rs/feed-rs/fixture"),
+        &["xml", "json"],
+        &mut inputs,
+    );
+    for input in inputs {
+        if input.to_string_lossy().ends_with(".serde.json") {
+            continue;
+        }
+        let r = parse(&input);
+        tally(&mut row, &r);
+        let snap = input.with_extension("serde.json");
+        let Some(want) = std::fs::read_to_string(&snap)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        else {
+            continue;
+        };
+        let Some(Ok(doc)) = &r else {
+            continue;
+        };
+        let mut check = |want: Option<&str>, got: Option<String>| {
+            if let Some(w) = want {
+                row.fields += 1;
+                row.agree += usize::from(got.as_deref().map(str::trim) == Some(w.trim()));
+            }
+        };
+        check(want["title"]["content"].as_str(), doc.feed.title.clone());
+        let empty = Vec::new();
+        let entries = want["entries"].as_array().unwrap_or(&empty);
+        for (i, e) in entries.iter().enumerate() {
+            let got = doc.entries.get(i).map(|x| &x.item);
+            check(
+                e["title"]["content"].as_str(),
+                got.and_then(|g| g.title.clone()),
+            );
+            check(
+                e["links"][0]["href"].as_str(),
+                got.and_then(|g| g.link.clone()),
+            );
+            let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                d.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            };
+            check(e["published"].as_str(), got.and_then(|g| date(g.published)));
+            check(e["updated"].as_str(), got.and_then(|g| date(g.updated)));
+        }
+    }
+    row.note = "feed title, entry title/link/published/updated vs .serde.json".into();
+    row
+}
+
+/// Robustness only: every document is read; crashes are counted.
+fn robustness(root: &Path, dir: &str, exts: &[&str], note: &str) -> Row {
+    let mut row = Row::default();
+    let mut inputs = Vec::new();
+    files(&root.join(dir), exts, &mut inputs);
+    let mut warned = 0;
+    for input in inputs {
+        let r = parse(&input);
+        if let Some(Ok(d)) = &r {
+            warned += usize::from(!d.warnings.is_empty());
+        }
+        tally(&mut row, &r);
+    }
+    row.note = format!("{note}; {warned} parsed with warnings");
+    row
+}
+
+/// W3C feed validator cases: nothing may crash; of the documents the validator calls
+/// invalid (an un-negated `Expect:` of an Error class), how many we flag (error or warning).
+/// We do not validate feeds, so this measures only what parsing itself notices.
+fn w3c(root: &Path) -> Row {
+    let base = root.join("w3c-feedvalidator");
+    let classes: Value = std::fs::read_to_string(base.join("_message_classes.derived.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let mut row = Row::default();
+    let mut inputs = Vec::new();
+    files(&base.join("testcases"), &["xml"], &mut inputs);
+    for input in inputs {
+        let r = parse(&input);
+        tally(&mut row, &r);
+        let text = std::fs::read_to_string(&input).unwrap_or_default();
+        let Some(at) = text.find("Expect:") else {
+            continue;
+        };
+        let expect = text[at + 7..].trim_start();
+        if expect.starts_with('!') {
+            continue;
+        }
+        let class: String = expect.chars().take_while(|c| c.is_alphanumeric()).collect();
+        if classes[&class]["severity"] != "Error" {
+            continue;
+        }
+        row.fields += 1;
+        let flagged = match &r {
+            Some(Ok(d)) => !d.warnings.is_empty(),
+            _ => true,
+        };
+        row.agree += usize::from(flagged);
+    }
+    row.note = "agreement = invalid documents (Error-class expectation) we flag with an error or warning; we parse, we do not validate".into();
+    row
+}
+
+/// NewsML-G2 should_pass and examples: every text item has headline, body, guid, version.
+fn newsml(root: &Path) -> Row {
+    let mut row = Row::default();
+    let mut inputs = Vec::new();
+    files(&root.join("newsml-g2-nitf"), &["xml"], &mut inputs);
+    let mut items = 0;
+    let mut skipped = Vec::new();
+    for input in inputs {
+        let p = input.to_string_lossy();
+        if p.contains("should_fail") || p.ends_with(".xsd") {
+            continue;
+        }
+        let r = parse(&input);
+        tally(&mut row, &r);
+        match &r {
+            Some(Ok(doc)) => {
+                for e in &doc.entries {
+                    items += 1;
+                    let i = &e.item;
+                    for ok in [
+                        i.title.is_some(),
+                        i.content.is_some(),
+                        i.guid.is_some(),
+                        i.version.is_some() || doc.format != wirefeed_fetch::Format::NewsmlG2,
+                    ] {
+                        row.fields += 1;
+                        row.agree += usize::from(ok);
+                    }
+                }
+            }
+            Some(Err(e)) => skipped.push(format!(
+                "{}: {e}",
+                input.file_name().unwrap_or_default().to_string_lossy()
+            )),
+            None => {}
+        }
+    }
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &skipped {
+        let reason = s.split_once(": ").map(|x| x.1).unwrap_or(s);
+        *reasons
+            .entry(reason.chars().take(60).collect())
+            .or_default() += 1;
+    }
+    row.note = format!(
+        "{items} text items (headline, body, guid, version each counted); errors: {}",
+        reasons
+            .iter()
+            .map(|(r, n)| format!("{r} ×{n}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    row
+}
+
+/// ninjs should_pass documents: every one yields at least one item or a warning.
+fn ninjs(root: &Path) -> Row {
+    let mut row = Row::default();
+    let mut inputs = Vec::new();
+    files(
+        &root.join("iptc-ninjs/validation/test_suite"),
+        &["json"],
+        &mut inputs,
+    );
+    files(&root.join("iptc-ninjs/examples"), &["json"], &mut inputs);
+    for input in inputs {
+        if input.to_string_lossy().contains("should_fail") {
+            continue;
+        }
+        let r = parse(&input);
+        tally(&mut row, &r);
+        if let Some(Ok(doc)) = &r {
+            row.fields += 1;
+            row.agree += usize::from(!doc.entries.is_empty() || !doc.warnings.is_empty());
+        }
+    }
+    row.note = "should_pass + examples: items, or a warning naming skipped non-text items".into();
+    row
+}
+
+fn main() -> std::process::ExitCode {
+    let root = std::env::var_os("WIREFEED_CORPORA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/corpora"));
+    if !root.is_dir() {
+        eprintln!(
+            "conformance: no corpora at {} (set WIREFEED_CORPORA)",
+            root.display()
+        );
+        return std::process::ExitCode::FAILURE;
+    }
+    // Panics are counted, not printed one by one.
+    std::panic::set_hook(Box::new(|_| {}));
+    let (all, ours) = gofeed(&root);
+    let rows = vec![
+        ("gofeed universal (all fields)", all),
+        ("gofeed universal (model fields)", ours),
+        ("feed-rs fixtures", feed_rs(&root)),
+        (
+            "ROME + rust-syndication",
+            robustness(
+                &root,
+                "other-feeds",
+                &["xml", "rss", "atom", "json"],
+                "no snapshots compared",
+            ),
+        ),
+        ("W3C feed validator", w3c(&root)),
+        (
+            "miniflux (encodings)",
+            robustness(&root, "miniflux", &["xml", "json"], "crashes only"),
+        ),
+        ("NewsML-G2 / NITF", newsml(&root)),
+        ("ninjs", ninjs(&root)),
+    ];
+    println!("| suite | files | parsed | errors | crashes | field agreement | notes |");
+    println!("|---|---:|---:|---:|---:|---:|---|");
+    let mut crashes = 0;
+    for (name, r) in &rows {
+        crashes += r.crashes;
+        let agree = if r.fields == 0 {
+            "—".to_string()
+        } else {
+            format!(
+                "{:.1}% ({}/{})",
+                100.0 * r.agree as f64 / r.fields as f64,
+                r.agree,
+                r.fields
+            )
+        };
+        println!(
+            "| {name} | {} | {} | {} | {} | {agree} | {} |",
+            r.files, r.parsed, r.errors, r.crashes, r.note
+        );
+    }
+    if crashes > 0 {
+        std::process::ExitCode::FAILURE
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}

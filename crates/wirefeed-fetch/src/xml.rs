@@ -1,0 +1,292 @@
+//! A small read-only element tree over `quick-xml`, for the agency formats (NewsML-G2, NITF).
+//!
+//! Hand-rolled rather than `roxmltree` because the tree must never expand DTD entities:
+//! quick-xml hands us `<!DOCTYPE …>` as an opaque event and entity references as separate
+//! events, so an external entity (`file:///etc/passwd`) or a billion-laughs chain is never
+//! resolved — it is dropped with a warning. Only the five XML entities and character
+//! references are resolved. Depth is capped so hostile nesting cannot exhaust the stack.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// Deeper nesting than this is hostile, not news.
+const MAX_DEPTH: usize = 256;
+
+#[derive(Debug, Default)]
+pub(crate) struct Element {
+    /// Local name, without namespace prefix.
+    pub name: String,
+    /// (local name, value) pairs; `xml:lang` is kept as `lang`.
+    pub attrs: Vec<(String, String)>,
+    pub children: Vec<Node>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Node {
+    Element(Element),
+    Text(String),
+}
+
+/// Parses `text` into its root element. `warnings` gets one line per unresolved entity.
+pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, String> {
+    let mut reader = Reader::from_str(text);
+    let mut stack: Vec<Element> = vec![Element::default()];
+    let mut unresolved = 0usize;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("XML error at byte {}: {e}", reader.error_position()))?;
+        match event {
+            Event::Start(e) => {
+                if stack.len() > MAX_DEPTH {
+                    return Err(format!("XML nested deeper than {MAX_DEPTH} elements"));
+                }
+                stack.push(element(&e, reader.decoder()));
+            }
+            Event::Empty(e) => {
+                let el = element(&e, reader.decoder());
+                push(&mut stack, Node::Element(el));
+            }
+            Event::End(_) => {
+                if stack.len() < 2 {
+                    return Err("XML error: unbalanced end tag".into());
+                }
+                let el = stack.pop().unwrap_or_default();
+                push(&mut stack, Node::Element(el));
+            }
+            Event::Text(t) => {
+                let s = t.xml10_content().map_err(|e| format!("XML error: {e}"))?;
+                push_text(&mut stack, &s);
+            }
+            Event::CData(t) => {
+                let s = t.decode().map_err(|e| format!("XML error: {e}"))?;
+                push_text(&mut stack, &s);
+            }
+            Event::GeneralRef(r) => {
+                let name = r.decode().map_err(|e| format!("XML error: {e}"))?;
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    push_text(&mut stack, c.encode_utf8(&mut [0; 4]));
+                } else if let Some(v) = quick_xml::escape::resolve_predefined_entity(&name) {
+                    push_text(&mut stack, v);
+                } else {
+                    unresolved += 1;
+                    if unresolved == 1 {
+                        warnings.push(format!(
+                            "entity &{name}; not expanded (DTD entities are never resolved)"
+                        ));
+                    }
+                }
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+    }
+    if stack.len() != 1 {
+        return Err("XML error: document ends inside an element (truncated?)".into());
+    }
+    let doc = stack.pop().unwrap_or_default();
+    doc.children
+        .into_iter()
+        .find_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+        .ok_or_else(|| "XML error: no root element".to_string())
+}
+
+fn element(e: &BytesStart<'_>, decoder: quick_xml::encoding::Decoder) -> Element {
+    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+    let attrs = e
+        .attributes()
+        .flatten()
+        .map(|a| {
+            let key = a.key.as_ref();
+            let key = if key == b"xml:lang" {
+                "lang".to_string()
+            } else {
+                String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned()
+            };
+            let value = a
+                .decoded_and_normalized_value(quick_xml::XmlVersion::Implicit1_0, decoder)
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
+            (key, value)
+        })
+        .collect();
+    Element {
+        name,
+        attrs,
+        children: Vec::new(),
+    }
+}
+
+fn push(stack: &mut [Element], node: Node) {
+    if let Some(top) = stack.last_mut() {
+        top.children.push(node);
+    }
+}
+
+fn push_text(stack: &mut [Element], s: &str) {
+    if let Some(top) = stack.last_mut() {
+        if let Some(Node::Text(t)) = top.children.last_mut() {
+            t.push_str(s);
+        } else {
+            top.children.push(Node::Text(s.to_string()));
+        }
+    }
+}
+
+impl Element {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+    }
+
+    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
+        self.elements().find(|e| e.name == name)
+    }
+
+    pub(crate) fn children_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.elements().filter(move |e| e.name == name)
+    }
+
+    /// The first element named `name` at any depth (depth-first), including `self`.
+    pub(crate) fn find(&self, name: &str) -> Option<&Element> {
+        if self.name == name {
+            return Some(self);
+        }
+        self.elements().find_map(|e| e.find(name))
+    }
+
+    /// Every element named `name` at any depth, in document order.
+    pub(crate) fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Element>) {
+        for e in self.elements() {
+            if e.name == name {
+                out.push(e);
+            } else {
+                e.find_all(name, out);
+            }
+        }
+    }
+
+    /// The element's own text nodes, trimmed, line breaks kept.
+    pub(crate) fn own_text(&self) -> String {
+        self.children
+            .iter()
+            .filter_map(|n| match n {
+                Node::Text(t) => Some(t.as_str()),
+                Node::Element(_) => None,
+            })
+            .collect::<String>()
+            .trim()
+            .to_string()
+    }
+
+    /// All descendant text, whitespace collapsed.
+    pub(crate) fn text(&self) -> String {
+        let mut raw = String::new();
+        self.collect_text(&mut raw);
+        raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn collect_text(&self, out: &mut String) {
+        for n in &self.children {
+            match n {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(e) => {
+                    out.push(' ');
+                    e.collect_text(out);
+                }
+            }
+        }
+    }
+
+    /// The children serialized as HTML (element names without prefixes), for bodies.
+    pub(crate) fn inner_html(&self) -> String {
+        let mut out = String::new();
+        for n in &self.children {
+            write_html(n, &mut out);
+        }
+        out.trim().to_string()
+    }
+}
+
+fn write_html(n: &Node, out: &mut String) {
+    match n {
+        Node::Text(t) => escape_into(t, out),
+        Node::Element(e) => {
+            out.push('<');
+            out.push_str(&e.name);
+            for (k, v) in &e.attrs {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("=\"");
+                escape_into(v, out);
+                out.push('"');
+            }
+            out.push('>');
+            for c in &e.children {
+                write_html(c, out);
+            }
+            out.push_str("</");
+            out.push_str(&e.name);
+            out.push('>');
+        }
+    }
+}
+
+fn escape_into(s: &str, out: &mut String) {
+    out.push_str(&quick_xml::escape::escape(s));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_text_and_html() {
+        let mut w = Vec::new();
+        let root = parse(
+            "<?xml version='1.0'?><a xml:lang='en'><b x='1 &amp; 2'>one &amp; <i>two</i></b><c/></a>",
+            &mut w,
+        )
+        .unwrap();
+        assert_eq!(root.name, "a");
+        assert_eq!(root.attr("lang"), Some("en"));
+        let b = root.child("b").unwrap();
+        assert_eq!(b.attr("x"), Some("1 & 2"));
+        assert_eq!(b.text(), "one & two");
+        assert_eq!(b.inner_html(), "one &amp; <i>two</i>");
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn entities_from_a_dtd_are_never_expanded() {
+        let mut w = Vec::new();
+        let xxe = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd"><!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&x;&b;</r>"#;
+        let root = parse(xxe, &mut w).unwrap();
+        assert_eq!(root.text(), "");
+        assert_eq!(w.len(), 1, "{w:?}");
+    }
+
+    #[test]
+    fn truncated_and_deep_documents_are_errors() {
+        let mut w = Vec::new();
+        assert!(parse("<a><b>text", &mut w).is_err());
+        let deep = "<a>".repeat(10_000);
+        assert!(parse(&deep, &mut w).is_err());
+        assert!(parse("", &mut w).is_err());
+    }
+}
