@@ -982,3 +982,78 @@ fn restore_blocking(cc: ClientConfig, topic: &str) -> Result<Vec<Published>, Sin
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// librdkafka refuses TLS and SCRAM settings at client creation when built without
+    /// OpenSSL; production clusters need both, so the build must carry them.
+    #[test]
+    fn tls_and_scram_are_compiled_in() {
+        let producer: Result<rdkafka::producer::BaseProducer, _> = ClientConfig::new()
+            .set("bootstrap.servers", "127.0.0.1:1")
+            .set("security.protocol", "SASL_SSL")
+            .set("sasl.mechanisms", "SCRAM-SHA-512")
+            .set("sasl.username", "u")
+            .set("sasl.password", "p")
+            .create();
+        assert!(producer.is_ok(), "{:?}", producer.err());
+    }
+
+    #[test]
+    fn routes_match_on_every_given_criterion() {
+        let mut story = Story {
+            uri: "urn:x".into(),
+            version: 1,
+            source: "reuters".into(),
+            format: wirefeed_model::ItemFormat::Rss,
+            headline: "h".into(),
+            paragraphs: vec![],
+            link: None,
+            guid: None,
+            dateline: None,
+            credits: vec![],
+            by: None,
+            language: Some("en-GB".into()),
+            firstcreated: None,
+            versioncreated: chrono::Utc::now(),
+            fetched_at: chrono::Utc::now(),
+            pubstatus: Default::default(),
+            genres: vec![],
+            ednote: None,
+            fingerprint: 1,
+            subjects: vec![],
+            places: vec![],
+            organisations: vec![],
+            people: vec![],
+        };
+        let by_tag = Route {
+            topic: "d".into(),
+            tags: vec!["missile-defense".into()],
+            ..Default::default()
+        };
+        let by_tag_and_lang = Route {
+            languages: vec!["en".into()],
+            ..by_tag.clone()
+        };
+        let other_source = Route {
+            sources: vec!["ap".into()],
+            ..by_tag.clone()
+        };
+        assert!(!by_tag.matches(&story));
+        story.subjects.push(wirefeed_model::Subject {
+            id: "missile-defense".into(),
+            label: "Missile defense".into(),
+            iptc: vec![],
+            relevance: 90,
+            confidence: 90,
+        });
+        assert!(by_tag.matches(&story));
+        assert!(
+            by_tag_and_lang.matches(&story),
+            "en-GB has primary subtag en"
+        );
+        assert!(!other_source.matches(&story));
+    }
+}
