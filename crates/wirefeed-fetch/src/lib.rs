@@ -10,7 +10,8 @@
 //! version once per run. [`Document::to_universal`] is the `wirefeed parse` view.
 //!
 //! Not for: cleaning text or deciding what is a duplicate story (normalize does), or remembering
-//! across restarts what was published (the dedup store does, after the sink acknowledges).
+//! across restarts what was published (the normalizer's story window does, after the sink
+//! acknowledges).
 //!
 //! Contract with the next stage: a document that cannot be read or parsed becomes one
 //! [`Flow::Dead`] carrying the raw bytes; the source itself keeps polling.

@@ -7,7 +7,7 @@ use xxhash_rust::xxh3::xxh3_64;
 /// passes on only new or edited entries.
 ///
 /// In memory only, by design: after a restart everything is passed on again and the
-/// persistent dedup store (which advances only after the sink acknowledges) drops what was
+/// persistent story window (which advances only after the sink acknowledges) drops what was
 /// already published. That keeps fetch free of durable state that could run ahead of delivery.
 #[derive(Default)]
 pub(crate) struct Seen {
