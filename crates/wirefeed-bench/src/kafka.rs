@@ -136,6 +136,7 @@ pub struct RawResult {
     pub records: usize,
     pub bytes: u64,
     pub seconds: f64,
+    pub transactions: u64,
 }
 
 /// The physical limit: the same records, the same producer settings as wirefeed's Kafka sink
@@ -167,6 +168,7 @@ pub fn produce_raw(
     }
     let started = Instant::now();
     let mut bytes = 0u64;
+    let mut transactions = 0;
     for chunk in records.chunks(batch.max(1)) {
         if exactly_once {
             producer.begin_transaction()?;
@@ -202,6 +204,7 @@ pub fn produce_raw(
         }
         if exactly_once {
             producer.commit_transaction(timeout)?;
+            transactions += 1;
         }
     }
     producer.flush(timeout)?;
@@ -209,5 +212,6 @@ pub fn produce_raw(
         records: records.len(),
         bytes,
         seconds: started.elapsed().as_secs_f64(),
+        transactions,
     })
 }

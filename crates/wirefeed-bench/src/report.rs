@@ -46,6 +46,8 @@ pub struct ScaleResult {
     pub peak_rss_bytes: u64,
     pub cpu_seconds: f64,
     pub cpu_seconds_per_1000: f64,
+    pub transactions: u64,
+    pub transaction_mean_s: f64,
     pub raw: RawResult,
     pub raw_records_per_s: f64,
     pub wirefeed_over_raw: f64,
@@ -95,6 +97,8 @@ impl ScaleResult {
             peak_rss_bytes: wf.peak_rss_bytes,
             cpu_seconds: wf.cpu_seconds,
             cpu_seconds_per_1000: per_s(wf.cpu_seconds * 1000.0, wf.acked as f64),
+            transactions: wf.transactions,
+            transaction_mean_s: wf.transaction_mean_s,
             wirefeed_over_raw: per_s(stories_per_s, raw_records_per_s),
             raw,
             raw_records_per_s,
@@ -214,14 +218,18 @@ impl Report {
     }
 
     fn baseline_table(&self) -> String {
-        let mut t = String::from("| scale | wirefeed stories/s | raw producer records/s | wirefeed ÷ raw (target ≥ 0.8) | Python stories/s | wirefeed ÷ Python (target ≥ 100) |\n|---|---|---|---|---|---|\n");
+        let mut t = String::from("| scale | wirefeed stories/s | raw producer records/s | wirefeed ÷ raw (target ≥ 0.8) | transactions: wirefeed (mean ms) / raw (mean ms) | Python stories/s | wirefeed ÷ Python (target ≥ 100) |\n|---|---|---|---|---|---|---|\n");
         for s in &self.scales {
             t.push_str(&format!(
-                "| {}× | {:.0} | {:.0} | {:.2} | {} | {} |\n",
+                "| {}× | {:.0} | {:.0} | {:.2} | {} ({:.0}) / {} ({:.0}) | {} | {} |\n",
                 s.scale,
                 s.stories_per_s,
                 s.raw_records_per_s,
                 s.wirefeed_over_raw,
+                s.transactions,
+                s.transaction_mean_s * 1000.0,
+                s.raw.transactions,
+                s.raw.seconds * 1000.0 / (s.raw.transactions.max(1) as f64),
                 s.python_stories_per_s
                     .map_or("–".into(), |p| format!("{p:.0}")),
                 s.wirefeed_over_python

@@ -37,6 +37,9 @@ pub struct WirefeedRun {
     pub histogram: Vec<(f64, f64)>,
     pub peak_rss_bytes: u64,
     pub cpu_seconds: f64,
+    /// Kafka transactions committed and their mean duration (begin to commit).
+    pub transactions: u64,
+    pub transaction_mean_s: f64,
 }
 
 /// Kills the child if the run fails half-way, so no wirefeed outlives the bench.
@@ -274,6 +277,21 @@ pub async fn run_wirefeed(
         histogram: histogram(&text, "wirefeed_delivery_latency_seconds"),
         peak_rss_bytes,
         cpu_seconds,
+        transactions: sum_series(
+            &text,
+            "wirefeed_sink_transactions_total",
+            &["outcome=\"committed\""],
+        ) as u64,
+        transaction_mean_s: sum_series(
+            &text,
+            "wirefeed_sink_transaction_duration_seconds_sum",
+            &[],
+        ) / sum_series(
+            &text,
+            "wirefeed_sink_transaction_duration_seconds_count",
+            &[],
+        )
+        .max(1.0),
     })
 }
 
