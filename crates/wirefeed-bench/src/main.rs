@@ -195,6 +195,12 @@ async fn main() -> anyhow::Result<()> {
     if let Some(path) = &args.markdown {
         std::fs::write(path, report.markdown())?;
     }
+    let problems = report.problems();
+    anyhow::ensure!(
+        problems.is_empty(),
+        "the runs were not correct:\n{}",
+        problems.join("\n")
+    );
     Ok(())
 }
 
