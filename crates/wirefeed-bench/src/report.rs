@@ -268,14 +268,32 @@ impl Report {
             self.baseline_table(),
             self.checks_table()
         );
+    }
+
+    /// What a run got wrong: numbers from a run that lost, duplicated or dead-lettered stories
+    /// measure something else, so the bench fails on them.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
         for s in &self.scales {
-            if s.accepted != s.expected_accepted {
-                println!(
-                    "note: scale {}×: {} stories accepted, the layout expects {}",
-                    s.scale, s.accepted, s.expected_accepted
-                );
+            let expected_duplicates = s.items - s.expected_accepted;
+            if s.accepted != s.expected_accepted
+                || s.duplicates != expected_duplicates
+                || s.acked != s.accepted
+                || s.dead_letters != 0
+            {
+                out.push(format!(
+                    "scale {}×: accepted {} (expected {}), duplicates {} (expected {}), acked {}, dead letters {}",
+                    s.scale, s.accepted, s.expected_accepted, s.duplicates, expected_duplicates, s.acked, s.dead_letters
+                ));
+            }
+            if s.raw.records as u64 != s.acked {
+                out.push(format!(
+                    "scale {}×: the consumer read {} records back, wirefeed acked {}",
+                    s.scale, s.raw.records, s.acked
+                ));
             }
         }
+        out
     }
 
     pub fn markdown(&self) -> String {
