@@ -43,6 +43,8 @@ pub struct ScaleResult {
     pub visible_latency_max_s: Option<f64>,
     pub fetch_ack_p50_s: Option<f64>,
     pub fetch_ack_p99_s: Option<f64>,
+    /// The largest finite bucket bound of the histogram.
+    pub fetch_ack_top_bucket_s: Option<f64>,
     pub peak_rss_bytes: u64,
     pub cpu_seconds: f64,
     pub cpu_seconds_per_1000: f64,
@@ -94,6 +96,12 @@ impl ScaleResult {
             visible_latency_max_s: wf.visible_latency.last().copied(),
             fetch_ack_p50_s: histogram_quantile(&wf.histogram, 0.5),
             fetch_ack_p99_s: histogram_quantile(&wf.histogram, 0.99),
+            fetch_ack_top_bucket_s: wf
+                .histogram
+                .iter()
+                .map(|b| b.0)
+                .filter(|le| le.is_finite())
+                .last(),
             peak_rss_bytes: wf.peak_rss_bytes,
             cpu_seconds: wf.cpu_seconds,
             cpu_seconds_per_1000: per_s(wf.cpu_seconds * 1000.0, wf.acked as f64),
@@ -168,6 +176,14 @@ fn ms(s: Option<f64>) -> String {
     s.map_or("–".into(), |s| format!("{:.0}", s * 1000.0))
 }
 
+/// A histogram quantile in ms; one past the last finite bucket is only a lower bound.
+fn ms_bounded(s: Option<f64>, top: Option<f64>) -> String {
+    match (s, top) {
+        (Some(v), Some(t)) if v >= t => format!("> {:.0}", t * 1000.0),
+        _ => ms(s),
+    }
+}
+
 impl Report {
     pub fn new(
         command: &str,
@@ -208,8 +224,8 @@ impl Report {
                 ms(s.visible_latency_p50_s),
                 ms(s.visible_latency_p99_s),
                 ms(s.visible_latency_max_s),
-                ms(s.fetch_ack_p50_s),
-                ms(s.fetch_ack_p99_s),
+                ms_bounded(s.fetch_ack_p50_s, s.fetch_ack_top_bucket_s),
+                ms_bounded(s.fetch_ack_p99_s, s.fetch_ack_top_bucket_s),
                 s.peak_rss_bytes as f64 / MB,
                 s.cpu_seconds_per_1000,
             ));
@@ -296,6 +312,24 @@ impl Report {
         out
     }
 
+    /// How time and memory grew from the first scale to each later one.
+    fn scaling(&self) -> String {
+        let Some(first) = self.scales.first() else {
+            return String::new();
+        };
+        let mut out = String::new();
+        for s in &self.scales[1..] {
+            out.push_str(&format!(
+                "From {}× to {}× the items: time ×{:.1}, peak RSS ×{:.1}.\n",
+                first.scale,
+                s.scale,
+                s.seconds / first.seconds.max(1e-9),
+                s.peak_rss_bytes as f64 / (first.peak_rss_bytes.max(1) as f64),
+            ));
+        }
+        out
+    }
+
     pub fn markdown(&self) -> String {
         let m = &self.machine;
         let python = self.scales.iter().find_map(|s| s.python.as_ref());
@@ -363,6 +397,7 @@ inside its ×4 buckets (coarse). Peak RSS is `VmHWM` and CPU is user + system ti
 from `/proc` at the end of the run (CPU includes start-up).
 
 {main}
+{scaling}
 ## Against the baselines
 
 *Raw producer*: the records wirefeed produced, read back from its topic, produced again to a
@@ -403,6 +438,7 @@ re-posts, no dead letters.
             comp = self.compression,
             batch = self.batch,
             main = self.main_table(),
+            scaling = self.scaling(),
             base = self.baseline_table(),
             checks = self.checks_table(),
         )
