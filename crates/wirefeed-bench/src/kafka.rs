@@ -1,0 +1,217 @@
+//! The broker side: topic creation, a `read_committed` consumer that tails what wirefeed
+//! commits (for latency and the records of the raw baseline), and the raw producer baseline.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{Offset, TopicPartitionList};
+
+/// Partitions of every topic the bench creates; wirefeed's default for topics it creates.
+pub const PARTITIONS: i32 = 3;
+
+/// A record as wirefeed committed it, and when the tailing consumer saw it.
+pub struct Record {
+    pub seen: Instant,
+    pub key: Vec<u8>,
+    pub payload: Vec<u8>,
+    pub headers: Vec<(String, Vec<u8>)>,
+}
+
+impl Record {
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+pub async fn create_topic(brokers: &str, topic: &str) -> anyhow::Result<()> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()?;
+    let results = admin
+        .create_topics(
+            &[NewTopic::new(topic, PARTITIONS, TopicReplication::Fixed(1))],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+        )
+        .await
+        .context("create topic")?;
+    for r in results {
+        if let Err((t, e)) = r {
+            bail!("cannot create topic {t}: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// Tails `topic` from the beginning on a thread until `stop` is set.
+pub struct Tail {
+    pub records: Arc<Mutex<Vec<Record>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Tail {
+    pub fn start(brokers: &str, topic: &str) -> anyhow::Result<Tail> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("group.id", format!("{topic}.bench"))
+            .set("enable.auto.commit", "false")
+            .set("isolation.level", "read_committed")
+            .set("fetch.wait.max.ms", "10")
+            .create()?;
+        // Assigned, not subscribed: no group rebalance delays the first record.
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..PARTITIONS {
+            tpl.add_partition_offset(topic, p, Offset::Beginning)?;
+        }
+        consumer.assign(&tpl)?;
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let (records, stop) = (records.clone(), stop.clone());
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match consumer.poll(Duration::from_millis(50)) {
+                        Some(Ok(m)) => {
+                            let headers = m
+                                .headers()
+                                .map(|h| {
+                                    h.iter()
+                                        .map(|h| {
+                                            (
+                                                h.key.to_string(),
+                                                h.value.unwrap_or_default().to_vec(),
+                                            )
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            let r = Record {
+                                seen: Instant::now(),
+                                key: m.key().unwrap_or_default().to_vec(),
+                                payload: m.payload().unwrap_or_default().to_vec(),
+                                headers,
+                            };
+                            records.lock().expect("records lock").push(r);
+                        }
+                        Some(Err(e)) => eprintln!("wirefeed-bench: consumer: {e}"),
+                        None => {}
+                    }
+                }
+            }
+        });
+        Ok(Tail {
+            records,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.lock().expect("records lock").len()
+    }
+
+    pub fn finish(mut self) -> Vec<Record> {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        std::mem::take(&mut *self.records.lock().expect("records lock"))
+    }
+}
+
+/// What the raw producer baseline measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RawResult {
+    pub records: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub transactions: u64,
+}
+
+/// The physical limit: the same records, the same producer settings as wirefeed's Kafka sink
+/// (idempotent, acks=all, the same compression and linger, one transaction per
+/// `batch` records when exactly-once), with no pipeline in front. Timed from the first send to
+/// the last commit (or flush).
+pub fn produce_raw(
+    brokers: &str,
+    topic: &str,
+    records: &[Record],
+    compression: &str,
+    exactly_once: bool,
+    batch: usize,
+) -> anyhow::Result<RawResult> {
+    let mut cc = ClientConfig::new();
+    cc.set("bootstrap.servers", brokers)
+        .set("client.id", "wirefeed-bench-raw")
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("compression.type", compression)
+        .set("linger.ms", "5");
+    if exactly_once {
+        cc.set("transactional.id", topic);
+    }
+    let producer: ThreadedProducer<DefaultProducerContext> = cc.create()?;
+    let timeout = Duration::from_secs(60);
+    if exactly_once {
+        producer.init_transactions(timeout)?;
+    }
+    let started = Instant::now();
+    let mut bytes = 0u64;
+    let mut transactions = 0;
+    for chunk in records.chunks(batch.max(1)) {
+        if exactly_once {
+            producer.begin_transaction()?;
+        }
+        for r in chunk {
+            let mut headers = OwnedHeaders::new();
+            for (k, v) in &r.headers {
+                headers = headers.insert(Header {
+                    key: k,
+                    value: Some(v),
+                });
+            }
+            bytes += r.payload.len() as u64;
+            let mut rec = BaseRecord::to(topic)
+                .key(&r.key)
+                .payload(&r.payload)
+                .headers(headers);
+            loop {
+                match producer.send(rec) {
+                    Ok(()) => break,
+                    Err((e, back)) => {
+                        if !matches!(
+                            e.rdkafka_error_code(),
+                            Some(rdkafka::types::RDKafkaErrorCode::QueueFull)
+                        ) {
+                            bail!("raw produce: {e}");
+                        }
+                        rec = back;
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
+            }
+        }
+        if exactly_once {
+            producer.commit_transaction(timeout)?;
+            transactions += 1;
+        }
+    }
+    producer.flush(timeout)?;
+    Ok(RawResult {
+        records: records.len(),
+        bytes,
+        seconds: started.elapsed().as_secs_f64(),
+        transactions,
+    })
+}

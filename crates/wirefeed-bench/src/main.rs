@@ -1,0 +1,255 @@
+//! `wirefeed-bench`: the end-to-end load benchmark. It serves F feeds × I items of wire text
+//! from an in-process HTTP server on 127.0.0.1, runs the release `wirefeed` binary against the
+//! real Kafka broker, and measures it side by side with two baselines in the same run: the raw
+//! rdkafka producer sending the very records wirefeed produced (the physical limit), and the
+//! Python reference pipeline in `bench/python_pipeline.py`. Ratios measured in one run hold on
+//! a noisy, shared machine where absolute numbers do not.
+//!
+//! Not part of `cargo test`; `scripts/bench` runs it and regenerates `BENCHMARKS.md`.
+//! Layout: `corpus` (stories and feeds), `server` (the feed publisher), `run` (one wirefeed
+//! run and its numbers), `kafka` (topics, tailing consumer, raw producer), `report`.
+
+mod corpus;
+mod kafka;
+mod report;
+mod run;
+mod server;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+use report::{PythonResult, Report, ScaleResult};
+
+#[derive(Parser, Debug)]
+#[command(about = "End-to-end load benchmark: wirefeed vs the raw producer vs a Python pipeline")]
+struct Args {
+    /// Feeds served (F); each becomes one `[[source]]`.
+    #[arg(long, default_value_t = 200)]
+    feeds: usize,
+    /// Items per feed at scale 1 (I): a tenth are re-posts, a twentieth updates.
+    #[arg(long, default_value_t = 50)]
+    items: usize,
+    /// Multiples of the item count to run, for the scaling curve.
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    scale: Vec<usize>,
+    /// Kafka bootstrap servers.
+    #[arg(long, env = "WIREFEED_TEST_BROKERS", default_value = "127.0.0.1:9092")]
+    brokers: String,
+    /// The wirefeed binary (build it with `cargo build --release`).
+    #[arg(long, default_value = "target/release/wirefeed")]
+    wirefeed: PathBuf,
+    /// Third-party corpora; Reuters-21578 bodies are used when present.
+    #[arg(long, env = "WIREFEED_CORPORA", default_value = "../shared/corpora")]
+    corpora: PathBuf,
+    /// Python interpreter with bench/requirements.txt installed; the Python baseline runs at
+    /// the first scale only when given.
+    #[arg(long)]
+    python: Option<PathBuf>,
+    #[arg(long, default_value = "bench/python_pipeline.py")]
+    python_script: PathBuf,
+    /// Taxonomy the Python pipeline tags with (wirefeed uses its built-in copy of it).
+    #[arg(long, default_value = "config/taxonomy.toml")]
+    taxonomy: PathBuf,
+    /// Poll interval of every source; a re-poll of an unchanged feed is a 304.
+    #[arg(long, default_value = "10s")]
+    poll_interval: String,
+    /// Kafka transactions (wirefeed's default) or idempotent at-least-once, for both wirefeed
+    /// and the raw producer.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    exactly_once: bool,
+    #[arg(long, default_value = "zstd")]
+    compression: String,
+    /// Records per transaction (`batch_max_records`), for both wirefeed and the raw producer.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+    /// Give up on a run after this many seconds.
+    #[arg(long, default_value_t = 900)]
+    timeout_secs: u64,
+    /// Write the results as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write BENCHMARKS.md here.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+}
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{prefix}.{}.{nanos}", std::process::id())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let reuters_dir = args.corpora.join("reuters-21578/reuters21578");
+    let (corpus, corpus_name) = if reuters_dir.is_dir() {
+        let c = corpus::reuters(&reuters_dir).context("read Reuters-21578")?;
+        (c, format!("Reuters-21578 ({})", reuters_dir.display()))
+    } else {
+        (
+            corpus::generated(5000),
+            "generated (no ../shared corpora)".to_string(),
+        )
+    };
+    anyhow::ensure!(!corpus.is_empty(), "empty corpus");
+    eprintln!(
+        "wirefeed-bench: corpus {corpus_name}: {} distinct stories",
+        corpus.len()
+    );
+    let wirefeed = std::fs::canonicalize(&args.wirefeed)
+        .with_context(|| format!("{} (run cargo build --release)", args.wirefeed.display()))?;
+    let mut report = Report::new(
+        &args_line(),
+        &corpus_name,
+        corpus.len(),
+        args.feeds,
+        args.items,
+    );
+    report.exactly_once = args.exactly_once;
+    report.compression = args.compression.clone();
+    report.batch = args.batch;
+
+    for (n, &scale) in args.scale.iter().enumerate() {
+        let per_feed = args.items * scale;
+        let feeds = corpus::layout(&corpus, args.feeds, per_feed);
+        let items: u64 = feeds.iter().map(|f| f.len() as u64).sum();
+        let expected_accepted = feeds
+            .iter()
+            .flatten()
+            .filter(|i| i.kind != corpus::Kind::Repost)
+            .count() as u64;
+        let docs: Vec<String> = feeds
+            .iter()
+            .enumerate()
+            .map(|(f, it)| corpus::rss(f, it))
+            .collect();
+        drop(feeds);
+        let server = server::FeedServer::start(docs).await?;
+        let work = tempfile::tempdir()?;
+        let topic = unique("bench.wirefeed");
+        eprintln!(
+            "wirefeed-bench: scale {scale}: {} feeds × {per_feed} items → topic {topic}",
+            args.feeds
+        );
+        let settings = run::Settings {
+            wirefeed: &wirefeed,
+            brokers: &args.brokers,
+            topic: &topic,
+            poll_interval: &args.poll_interval,
+            exactly_once: args.exactly_once,
+            compression: &args.compression,
+            batch: args.batch,
+            timeout: Duration::from_secs(args.timeout_secs),
+        };
+        let mut wf = run::run_wirefeed(&settings, &server, items, work.path()).await?;
+        eprintln!(
+            "wirefeed-bench: wirefeed {} stories in {:.2} s",
+            wf.acked, wf.seconds
+        );
+
+        let raw_topic = unique("bench.raw");
+        kafka::create_topic(&args.brokers, &raw_topic).await?;
+        let records = std::sync::Arc::new(std::mem::take(&mut wf.records));
+        let raw = tokio::task::spawn_blocking({
+            let (brokers, records, compression) = (
+                args.brokers.clone(),
+                records.clone(),
+                args.compression.clone(),
+            );
+            let (eo, batch) = (args.exactly_once, args.batch);
+            move || kafka::produce_raw(&brokers, &raw_topic, &records, &compression, eo, batch)
+        })
+        .await??;
+        eprintln!(
+            "wirefeed-bench: raw producer {} records in {:.2} s",
+            raw.records, raw.seconds
+        );
+
+        let python = match (&args.python, n) {
+            (Some(py), 0) => Some(run_python(&args, py, &server).await?),
+            _ => None,
+        };
+        let record_bytes = records.iter().map(|r| r.payload.len() as u64).sum();
+        report.scales.push(ScaleResult::new(
+            scale,
+            per_feed,
+            items,
+            expected_accepted,
+            server.total_bytes(),
+            record_bytes,
+            &wf,
+            raw,
+            python,
+        ));
+    }
+    report.print();
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
+    }
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, report.markdown())?;
+    }
+    let problems = report.problems();
+    anyhow::ensure!(
+        problems.is_empty(),
+        "the runs were not correct:\n{}",
+        problems.join("\n")
+    );
+    Ok(())
+}
+
+fn args_line() -> String {
+    let mut a: Vec<String> = std::env::args().collect();
+    if let Some(first) = a.first_mut() {
+        *first = "wirefeed-bench".into();
+    }
+    a.join(" ")
+}
+
+async fn run_python(
+    args: &Args,
+    python: &std::path::Path,
+    server: &server::FeedServer,
+) -> anyhow::Result<PythonResult> {
+    let topic = unique("bench.python");
+    kafka::create_topic(&args.brokers, &topic).await?;
+    let work = tempfile::tempdir()?;
+    let feeds_file = work.path().join("feeds.txt");
+    std::fs::write(&feeds_file, server.urls().join("\n"))?;
+    server.take_phase();
+    eprintln!("wirefeed-bench: Python pipeline → topic {topic}");
+    // std::process on a blocking thread: tokio's `process` feature would change the feature
+    // set of the tokio every workspace crate shares and rebuild them all.
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(&args.python_script)
+        .arg("--feeds-file")
+        .arg(&feeds_file)
+        .args(["--brokers", &args.brokers, "--topic", &topic, "--taxonomy"])
+        .arg(&args.taxonomy);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await?
+        .with_context(|| format!("run {}", python.display()))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "Python pipeline failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout
+        .lines()
+        .last()
+        .context("no output from the Python pipeline")?;
+    let r: PythonResult = serde_json::from_str(last).context("Python pipeline output")?;
+    eprintln!(
+        "wirefeed-bench: Python {} stories in {:.2} s",
+        r.stories, r.seconds
+    );
+    Ok(r)
+}
