@@ -63,6 +63,12 @@ pub struct PipelineConfig {
     /// Total timeout of one HTTP request.
     #[serde(with = "humantime_serde")]
     pub http_timeout: Duration,
+    /// Politeness: most HTTP requests in flight to one host at a time.
+    pub per_host_concurrency: usize,
+    /// Politeness: minimum time between request starts to one host (±20% jitter). With the
+    /// default, a thousand feeds on one host are polled at ~4 requests per second.
+    #[serde(with = "humantime_serde")]
+    pub per_host_spacing: Duration,
 }
 
 impl Default for PipelineConfig {
@@ -72,6 +78,8 @@ impl Default for PipelineConfig {
             backpressure_limit: Duration::from_secs(60),
             shutdown_timeout: Duration::from_secs(9),
             http_timeout: Duration::from_secs(30),
+            per_host_concurrency: 2,
+            per_host_spacing: Duration::from_millis(250),
         }
     }
 }
@@ -400,6 +408,10 @@ impl Config {
                 anyhow::ensure!(lo <= hi, "source {:?}: min_interval > max_interval", s.name);
             }
         }
+        anyhow::ensure!(
+            self.pipeline.per_host_concurrency > 0,
+            "key `pipeline.per_host_concurrency` must be > 0"
+        );
         anyhow::ensure!(
             self.pipeline.channel_capacity > 0,
             "key `pipeline.channel_capacity`: must be > 0"

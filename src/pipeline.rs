@@ -168,7 +168,10 @@ pub async fn run_with_metrics(
     // Sources.
     let sources = TaskTracker::new();
     let client = wirefeed_fetch::build_client(config.pipeline.http_timeout)?;
-    let hosts = wirefeed_fetch::HostLimiter::default();
+    let hosts = wirefeed_fetch::HostLimiter::new(
+        config.pipeline.per_host_concurrency,
+        config.pipeline.per_host_spacing,
+    );
     for s in config.sources.iter().filter(|s| s.enabled) {
         let name: Arc<str> = Arc::from(s.name.as_str());
         let max_bytes = s.max_bytes.unwrap_or(wirefeed_fetch::DEFAULT_MAX_BYTES);

@@ -143,7 +143,7 @@ pub async fn run_wirefeed(
         .local_addr()?
         .port();
     let mut config = format!(
-        "listen = \"127.0.0.1:{metrics_port}\"\nstate_dir = \"state\"\n\n[sink]\nkind = \"kafka\"\n[sink.kafka]\nbrokers = \"{b}\"\ntopic = \"{t}\"\ndlq_topic = \"{t}.dlq\"\ntransactional_id = \"{t}\"\nexactly_once = {eo}\ncompression = \"{c}\"\nbatch_max_records = {n}\n\n",
+        "listen = \"127.0.0.1:{metrics_port}\"\nstate_dir = \"state\"\n\n# One local test server hosts every feed: per-host politeness would measure its own\n# spacing (200 feeds x 250 ms = 50 s), not the pipeline.\n[pipeline]\nper_host_concurrency = 64\nper_host_spacing = \"0ms\"\n\n[sink]\nkind = \"kafka\"\n[sink.kafka]\nbrokers = \"{b}\"\ntopic = \"{t}\"\ndlq_topic = \"{t}.dlq\"\ntransactional_id = \"{t}\"\nexactly_once = {eo}\ncompression = \"{c}\"\nbatch_max_records = {n}\n\n",
         b = s.brokers,
         t = s.topic,
         eo = s.exactly_once,
