@@ -390,7 +390,7 @@ impl KafkaSink {
     // ---- exactly-once -------------------------------------------------------------------
 
     async fn run_transactional<F>(
-        self,
+        mut self,
         mut rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
         health: Arc<Health>,
@@ -418,7 +418,23 @@ impl KafkaSink {
                 }
             }
             metrics.sink_in_flight.set(batch.len() as i64);
-            self.commit_batch(&mut batch, &metrics, &health).await?;
+            loop {
+                match self.commit_batch(&mut batch, &metrics, &health).await {
+                    Ok(()) => break,
+                    // The producer is unusable but nobody else owns our transactional id
+                    // (e.g. the coordinator aborted a transaction that outlived a broker
+                    // outage): start a new producer with the same id and send the batch
+                    // again. Nothing of the failed transaction was committed.
+                    Err(SinkError::Fatal {
+                        fenced: false,
+                        message,
+                    }) => {
+                        tracing::warn!(error = %message, "producer failed fatally; recreating it");
+                        self.recreate_producer(&metrics, &health).await?;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             for flow in batch.drain(..) {
                 match flow {
                     Flow::Item(story) => {
@@ -551,9 +567,7 @@ impl KafkaSink {
                     tracing::warn!(error = %e, attempt, records = batch.len(), "transaction failed; aborting and retrying the batch");
                     if let KafkaError::Transaction(t) = &e {
                         if t.is_fatal() {
-                            return Err(SinkError::Kafka(format!(
-                                "fatal transaction error (fenced by another instance?): {e}"
-                            )));
+                            return Err(fatal("commit", t));
                         }
                     }
                     self.retry_txn_call("abort transaction", health, |p| {
@@ -598,6 +612,40 @@ impl KafkaSink {
         }
     }
 
+    /// Replaces a producer that failed fatally with a new one under the same transactional id.
+    async fn recreate_producer(
+        &mut self,
+        metrics: &Arc<Metrics>,
+        health: &Health,
+    ) -> Result<(), SinkError> {
+        let mut attempt: u32 = 0;
+        loop {
+            let producer: FutureProducer<StatsContext> = self
+                .client_config
+                .create_with_context(StatsContext::new(metrics.clone()))
+                .map_err(kafka_err("recreating producer"))?;
+            let p = producer.clone();
+            match blocking(move || p.init_transactions(Timeout::After(Duration::from_secs(30))))
+                .await?
+            {
+                Ok(()) => {
+                    self.producer = producer;
+                    tracing::info!("producer recreated");
+                    return Ok(());
+                }
+                Err(KafkaError::Transaction(t)) if t.is_fatal() && is_fenced(&t) => {
+                    return Err(fatal("initialising transactions", &t));
+                }
+                Err(e) => {
+                    attempt += 1;
+                    health.set_sink_connected(false);
+                    tracing::warn!(error = %e, attempt, "cannot initialise the new producer yet; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
     /// Calls a transaction API until it succeeds: librdkafka reports a call that could not
     /// finish (broker unreachable) as retriable, and the same call must be repeated to resume
     /// it before any other transaction call is allowed. Only fatal errors (e.g. this producer
@@ -619,7 +667,7 @@ impl KafkaSink {
             match blocking(move || c(&p)).await? {
                 Ok(()) => return Ok(()),
                 Err(KafkaError::Transaction(t)) if t.is_fatal() => {
-                    return Err(SinkError::Kafka(format!("{what}: fatal: {t}")));
+                    return Err(fatal(what, &t));
                 }
                 Err(e) => {
                     attempt += 1;
@@ -896,6 +944,23 @@ fn classify_enqueue(e: KafkaError) -> Enqueue {
 fn health_is_connection_error(e: &KafkaError) -> bool {
     let text = e.to_string();
     !(text.contains("too large") || text.contains("TOO_LARGE") || matches!(e, KafkaError::Canceled))
+}
+
+/// A newer instance with our transactional id took over: we must stop, not fight it.
+fn is_fenced(t: &rdkafka::error::RDKafkaError) -> bool {
+    matches!(
+        t.code(),
+        RDKafkaErrorCode::ProducerFenced
+            | RDKafkaErrorCode::Fenced
+            | RDKafkaErrorCode::TransactionCoordinatorFenced
+    )
+}
+
+fn fatal(what: &str, t: &rdkafka::error::RDKafkaError) -> SinkError {
+    SinkError::Fatal {
+        fenced: is_fenced(t),
+        message: format!("{what}: {t}"),
+    }
 }
 
 /// Errors after which sending the same record again cannot succeed.

@@ -33,6 +33,10 @@ pub const MAX_DEAD_LETTER_PAYLOAD: usize = 256 * 1024;
 pub enum SinkError {
     #[error("Kafka: {0}")]
     Kafka(String),
+    /// The transactional producer cannot continue; `fenced` when another instance with the
+    /// same transactional id took over.
+    #[error("Kafka (fatal{}): {message}", if *fenced { ", fenced by another instance" } else { "" })]
+    Fatal { fenced: bool, message: String },
     #[error("cannot write {path}: {source}")]
     Io {
         path: String,
