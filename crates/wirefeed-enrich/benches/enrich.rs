@@ -19,31 +19,15 @@ use wirefeed_enrich::{Enricher, Taxonomy, DEFAULT_TAXONOMY};
 use wirefeed_model::{ItemFormat, PubStatus, Story};
 
 fn story(headline: &str, paragraphs: Vec<String>) -> Story {
-    Story {
-        uri: "urn:wirefeed:story:bench".into(),
-        version: 1,
-        source: "bench".into(),
-        format: ItemFormat::WireText,
-        headline: headline.into(),
+    let mut s = Story::new(
+        "urn:wirefeed:story:bench",
+        "bench".into(),
+        ItemFormat::WireText,
+        headline,
         paragraphs,
-        link: None,
-        guid: None,
-        dateline: None,
-        credits: vec![],
-        by: None,
-        language: Some("en".into()),
-        firstcreated: None,
-        versioncreated: Utc::now(),
-        fetched_at: Utc::now(),
-        pubstatus: PubStatus::Usable,
-        genres: vec![],
-        ednote: None,
-        fingerprint: 0,
-        subjects: vec![],
-        places: vec![],
-        organisations: vec![],
-        people: vec![],
-    }
+    );
+    s.language = Some("en".into());
+    s
 }
 
 /// ~1 MB of wire-like stories: common words with topic phrases, places and titled names

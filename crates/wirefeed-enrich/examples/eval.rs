@@ -52,31 +52,15 @@ fn main() {
 }
 
 pub fn story(headline: &str, paragraphs: Vec<String>) -> Story {
-    Story {
-        uri: "urn:wirefeed:story:eval".into(),
-        version: 1,
-        source: "eval".into(),
-        format: ItemFormat::WireText,
-        headline: headline.into(),
+    let mut s = Story::new(
+        "urn:wirefeed:story:eval",
+        "eval".into(),
+        ItemFormat::WireText,
+        headline,
         paragraphs,
-        link: None,
-        guid: None,
-        dateline: None,
-        credits: vec![],
-        by: None,
-        language: Some("en".into()),
-        firstcreated: None,
-        versioncreated: Utc::now(),
-        fetched_at: Utc::now(),
-        pubstatus: PubStatus::Usable,
-        genres: vec![],
-        ednote: None,
-        fingerprint: 0,
-        subjects: vec![],
-        places: vec![],
-        organisations: vec![],
-        people: vec![],
-    }
+    );
+    s.language = Some("en".into());
+    s
 }
 
 /// True/false positives and false negatives of one class.

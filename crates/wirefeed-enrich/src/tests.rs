@@ -33,31 +33,15 @@ fn enricher() -> &'static Enricher {
 }
 
 fn story(headline: &str, paragraphs: &[&str]) -> Story {
-    Story {
-        uri: "urn:wirefeed:story:test".into(),
-        version: 1,
-        source: "test".into(),
-        format: ItemFormat::WireText,
-        headline: headline.into(),
-        paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
-        link: None,
-        guid: None,
-        dateline: None,
-        credits: vec![],
-        by: None,
-        language: Some("en".into()),
-        firstcreated: None,
-        versioncreated: Utc::now(),
-        fetched_at: Utc::now(),
-        pubstatus: PubStatus::Usable,
-        genres: vec![],
-        ednote: None,
-        fingerprint: 0,
-        subjects: vec![],
-        places: vec![],
-        organisations: vec![],
-        people: vec![],
-    }
+    let mut s = Story::new(
+        "urn:wirefeed:story:test",
+        "test".into(),
+        ItemFormat::WireText,
+        headline,
+        paragraphs.iter().map(|p| p.to_string()).collect(),
+    );
+    s.language = Some("en".into());
+    s
 }
 
 fn seed() -> Story {

@@ -165,6 +165,42 @@ pub struct Story {
 }
 
 impl Story {
+    /// A first version with only text and identity filled in; stages and tests fill the rest.
+    pub fn new(
+        uri: impl Into<String>,
+        source: Arc<str>,
+        format: ItemFormat,
+        headline: impl Into<String>,
+        paragraphs: Vec<String>,
+    ) -> Story {
+        let now = Utc::now();
+        Story {
+            uri: uri.into(),
+            version: 1,
+            source,
+            format,
+            headline: headline.into(),
+            paragraphs,
+            link: None,
+            guid: None,
+            dateline: None,
+            credits: Vec::new(),
+            by: None,
+            language: None,
+            firstcreated: None,
+            versioncreated: now,
+            fetched_at: now,
+            pubstatus: PubStatus::Usable,
+            genres: Vec::new(),
+            ednote: None,
+            fingerprint: 0,
+            subjects: Vec::new(),
+            places: Vec::new(),
+            organisations: Vec::new(),
+            people: Vec::new(),
+        }
+    }
+
     /// The body as published: paragraphs separated by blank lines.
     pub fn body_text(&self) -> String {
         self.paragraphs.join("\n\n")
