@@ -193,33 +193,21 @@ impl RunArgs {
         };
         let n = c.sources.len();
         for (i, url) in self.feeds.into_iter().enumerate() {
-            c.sources.push(SourceConfig {
-                name: format!("feed-{}", n + i + 1),
-                kind: SourceKind::Http,
-                url: Some(url),
-                path: None,
-                interval: None,
-                max_bytes: None,
-                enabled: true,
-                min_interval: None,
-                max_interval: None,
-                headers: Default::default(),
-            });
+            c.sources.push(SourceConfig::new(
+                format!("feed-{}", n + i + 1),
+                SourceKind::Http,
+                Some(url),
+                None,
+            ));
         }
         let n = c.sources.len();
         for (i, dir) in self.watch_dirs.into_iter().enumerate() {
-            c.sources.push(SourceConfig {
-                name: format!("dir-{}", n + i + 1),
-                kind: SourceKind::Dir,
-                url: None,
-                path: Some(dir),
-                interval: None,
-                max_bytes: None,
-                enabled: true,
-                min_interval: None,
-                max_interval: None,
-                headers: Default::default(),
-            });
+            c.sources.push(SourceConfig::new(
+                format!("dir-{}", n + i + 1),
+                SourceKind::Dir,
+                None,
+                Some(dir),
+            ));
         }
         if let Some(d) = self.poll_interval {
             for s in c.sources.iter_mut().filter(|s| s.interval.is_none()) {

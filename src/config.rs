@@ -154,6 +154,24 @@ impl SourceConfig {
     }
 }
 
+impl SourceConfig {
+    /// A source given on the command line: defaults for everything but name and location.
+    pub fn new(name: String, kind: SourceKind, url: Option<String>, path: Option<PathBuf>) -> Self {
+        SourceConfig {
+            name,
+            kind,
+            url,
+            path,
+            interval: None,
+            max_bytes: None,
+            enabled: true,
+            min_interval: None,
+            max_interval: None,
+            headers: Default::default(),
+        }
+    }
+}
+
 fn yes() -> bool {
     true
 }

@@ -49,21 +49,13 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
     config.sources = dirs
         .iter()
         .enumerate()
-        .map(|(i, d)| SourceConfig {
-            name: if dirs.len() == 1 {
+        .map(|(i, d)| {
+            let name = if dirs.len() == 1 {
                 args.source.clone()
             } else {
                 format!("{}-{}", args.source, i + 1)
-            },
-            kind: SourceKind::Dir,
-            url: None,
-            path: Some(d.clone()),
-            interval: None,
-            max_bytes: None,
-            enabled: true,
-            min_interval: None,
-            max_interval: None,
-            headers: Default::default(),
+            };
+            SourceConfig::new(name, SourceKind::Dir, None, Some(d.clone()))
         })
         .collect();
     if let Some(b) = args.brokers {
