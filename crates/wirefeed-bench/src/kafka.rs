@@ -203,6 +203,12 @@ pub fn produce_raw(
             }
         }
         if exactly_once {
+            // As wirefeed's sink does: let the deliveries settle first, or rdkafka's flush
+            // inside commit_transaction sleeps a 100 ms poll per transaction.
+            let settle = Instant::now();
+            while producer.in_flight_count() > 0 && settle.elapsed() < timeout {
+                std::thread::sleep(Duration::from_micros(200));
+            }
             producer.commit_transaction(timeout)?;
             transactions += 1;
         }
