@@ -324,7 +324,7 @@ impl Default for KafkaSinkConfig {
             exactly_once: true,
             transactional_id: "wirefeed".into(),
             batch_max_records: 500,
-            batch_linger: Duration::from_millis(100),
+            batch_linger: Duration::from_millis(10),
             compression: "zstd".into(),
             partitions: 3,
             replication: 1,

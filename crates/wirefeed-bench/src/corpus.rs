@@ -288,26 +288,36 @@ fn xml_escape(s: &str) -> String {
 
 /// An RSS 2.0 document with HTML paragraphs in CDATA, as real wire feeds serve it.
 pub fn rss(feed: usize, items: &[Item]) -> String {
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Bench wire {feed}</title><link>http://bench.wire.test/{feed}/</link><description>benchmark feed</description>\n"
-    );
+    let mut out = rss_head(feed);
     for it in items {
-        let html: String = it
-            .paragraphs
-            .iter()
-            .map(|p| format!("<p>{}</p>", xml_escape(p)))
-            .collect();
-        // A guid is only unique per publisher; the link is per story (an update keeps it).
-        let story = it.guid.split('-').nth(1).unwrap_or("");
-        out.push_str(&format!(
-            "<item><title>{}</title><guid isPermaLink=\"false\">{}</guid><link>http://bench.wire.test/{feed}/{story}</link><description><![CDATA[{}]]></description></item>\n",
-            xml_escape(&it.headline),
-            it.guid,
-            html.replace("]]>", "]]&gt;")
-        ));
+        out.push_str(&rss_item(feed, it));
     }
-    out.push_str("</channel></rss>\n");
+    out.push_str(RSS_TAIL);
     out
+}
+
+pub fn rss_head(feed: usize) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Bench wire {feed}</title><link>http://bench.wire.test/{feed}/</link><description>benchmark feed</description>\n"
+    )
+}
+
+pub const RSS_TAIL: &str = "</channel></rss>\n";
+
+pub fn rss_item(feed: usize, it: &Item) -> String {
+    let html: String = it
+        .paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>", xml_escape(p)))
+        .collect();
+    // A guid is only unique per publisher; the link is per story (an update keeps it).
+    let story = it.guid.split_once('-').map_or(it.guid.as_str(), |(_, s)| s);
+    format!(
+        "<item><title>{}</title><guid isPermaLink=\"false\">{}</guid><link>http://bench.wire.test/{feed}/{story}</link><description><![CDATA[{}]]></description></item>\n",
+        xml_escape(&it.headline),
+        it.guid,
+        html.replace("]]>", "]]&gt;")
+    )
 }
 
 #[cfg(test)]

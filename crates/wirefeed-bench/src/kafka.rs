@@ -53,15 +53,26 @@ pub async fn create_topic(brokers: &str, topic: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Tails `topic` from the beginning on a thread until `stop` is set.
-pub struct Tail {
-    pub records: Arc<Mutex<Vec<Record>>>,
+/// Tails `topic` from the beginning on a thread until `stop` is set, keeping what `keep`
+/// makes of each message (the whole [`Record`] by default; a soak keeps a few bytes each).
+pub struct Tail<T = Record> {
+    pub records: Arc<Mutex<Vec<T>>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Tail {
+impl Tail<Record> {
     pub fn start(brokers: &str, topic: &str) -> anyhow::Result<Tail> {
+        Tail::start_with(brokers, topic, Some)
+    }
+}
+
+impl<T: Send + 'static> Tail<T> {
+    pub fn start_with(
+        brokers: &str,
+        topic: &str,
+        keep: impl Fn(Record) -> Option<T> + Send + 'static,
+    ) -> anyhow::Result<Tail<T>> {
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", brokers)
             .set("group.id", format!("{topic}.bench"))
@@ -102,7 +113,9 @@ impl Tail {
                                 payload: m.payload().unwrap_or_default().to_vec(),
                                 headers,
                             };
-                            records.lock().expect("records lock").push(r);
+                            if let Some(t) = keep(r) {
+                                records.lock().expect("records lock").push(t);
+                            }
                         }
                         Some(Err(e)) => eprintln!("wirefeed-bench: consumer: {e}"),
                         None => {}
@@ -121,7 +134,7 @@ impl Tail {
         self.records.lock().expect("records lock").len()
     }
 
-    pub fn finish(mut self) -> Vec<Record> {
+    pub fn finish(mut self) -> Vec<T> {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();

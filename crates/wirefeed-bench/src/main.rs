@@ -14,6 +14,7 @@ mod kafka;
 mod report;
 mod run;
 mod server;
+mod steady;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -74,6 +75,24 @@ struct Args {
     /// Write BENCHMARKS.md here.
     #[arg(long)]
     markdown: Option<PathBuf>,
+    /// Steady-load mode instead of the scaling runs: publish this many items per second
+    /// (over all feeds) for `--steady-secs`, and report latency, memory and descriptors per
+    /// window. `--steady-secs 1800` is the soak.
+    #[arg(long)]
+    steady_rate: Option<f64>,
+    #[arg(long, default_value_t = 60)]
+    steady_secs: u64,
+    #[arg(long, default_value_t = 50)]
+    steady_feeds: usize,
+    /// Poll period of every feed in steady mode.
+    #[arg(long, default_value = "1s")]
+    steady_poll: String,
+    /// Newest items a feed document keeps; must cover a poll period of items.
+    #[arg(long, default_value_t = 200)]
+    steady_window: usize,
+    /// Seconds per row of the steady report.
+    #[arg(long, default_value_t = 10)]
+    steady_every: u64,
 }
 
 fn unique(prefix: &str) -> String {
@@ -111,6 +130,9 @@ async fn main() -> anyhow::Result<()> {
         args.feeds,
         args.items,
     );
+    if let Some(rate) = args.steady_rate {
+        return steady(&args, rate, &wirefeed, corpus).await;
+    }
     report.exactly_once = args.exactly_once;
     report.compression = args.compression.clone();
     report.batch = args.batch;
@@ -199,6 +221,53 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(
         problems.is_empty(),
         "the runs were not correct:\n{}",
+        problems.join("\n")
+    );
+    Ok(())
+}
+
+async fn steady(
+    args: &Args,
+    rate: f64,
+    wirefeed: &std::path::Path,
+    corpus: Vec<corpus::Story>,
+) -> anyhow::Result<()> {
+    let work = tempfile::tempdir()?;
+    let topic = unique("bench.steady");
+    eprintln!(
+        "wirefeed-bench: steady {rate} items/s for {} s over {} feeds → topic {topic}",
+        args.steady_secs, args.steady_feeds
+    );
+    let settings = run::Settings {
+        wirefeed,
+        brokers: &args.brokers,
+        topic: &topic,
+        poll_interval: &args.steady_poll,
+        exactly_once: args.exactly_once,
+        compression: &args.compression,
+        batch: args.batch,
+        timeout: Duration::from_secs(args.timeout_secs),
+    };
+    let a = steady::SteadyArgs {
+        rate,
+        duration: Duration::from_secs(args.steady_secs),
+        feeds: args.steady_feeds,
+        window: args.steady_window,
+        every: Duration::from_secs(args.steady_every.max(1)),
+    };
+    let r = steady::run_steady(&settings, &a, corpus, work.path()).await?;
+    let md = r.markdown(&args_line());
+    println!("{md}");
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&r)?)?;
+    }
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &md)?;
+    }
+    let problems = r.problems();
+    anyhow::ensure!(
+        problems.is_empty(),
+        "the run was not correct:\n{}",
         problems.join("\n")
     );
     Ok(())

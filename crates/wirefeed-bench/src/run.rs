@@ -43,7 +43,7 @@ pub struct WirefeedRun {
 }
 
 /// Kills the child if the run fails half-way, so no wirefeed outlives the bench.
-struct ChildGuard(Child);
+pub struct ChildGuard(pub Child);
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
@@ -52,7 +52,7 @@ impl Drop for ChildGuard {
     }
 }
 
-fn sum_series(text: &str, name: &str, filter: &[&str]) -> f64 {
+pub fn sum_series(text: &str, name: &str, filter: &[&str]) -> f64 {
     text.lines()
         .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
         .filter(|l| filter.iter().all(|f| l.contains(f)))
@@ -104,7 +104,7 @@ pub fn histogram_quantile(buckets: &[(f64, f64)], q: f64) -> Option<f64> {
 
 /// User + system CPU seconds of a process, from /proc. (`process_cpu_seconds_total` of the
 /// prometheus crate counts whole seconds only, too coarse for a short run.)
-fn cpu_seconds(pid: u32) -> Option<f64> {
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = &stat[stat.rfind(')')? + 2..];
@@ -124,11 +124,31 @@ fn clock_ticks() -> f64 {
 }
 
 /// VmHWM (peak resident set) of a process, from /proc.
-fn peak_rss(pid: u32) -> Option<u64> {
+pub fn peak_rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// The wirefeed config of a run: every feed a source polled every `s.poll_interval`.
+pub fn config_text(s: &Settings<'_>, metrics_port: u16, urls: &[String]) -> String {
+    let mut config = format!(
+        "listen = \"127.0.0.1:{metrics_port}\"\nstate_dir = \"state\"\n\n# One local test server hosts every feed: per-host politeness would measure its own\n# spacing (200 feeds x 250 ms = 50 s), not the pipeline.\n[pipeline]\nper_host_concurrency = 64\nper_host_spacing = \"0ms\"\n\n[sink]\nkind = \"kafka\"\n[sink.kafka]\nbrokers = \"{b}\"\ntopic = \"{t}\"\ndlq_topic = \"{t}.dlq\"\ntransactional_id = \"{t}\"\nexactly_once = {eo}\ncompression = \"{c}\"\nbatch_max_records = {n}\n\n",
+        b = s.brokers,
+        t = s.topic,
+        eo = s.exactly_once,
+        c = s.compression,
+        n = s.batch,
+    );
+    for (i, url) in urls.iter().enumerate() {
+        // min = max: a fixed poll period, so the measured latency is not the adaptive schedule.
+        config.push_str(&format!(
+            "[[source]]\nname = \"feed{i:04}\"\nkind = \"http\"\nurl = \"{url}\"\ninterval = \"{p}\"\nmin_interval = \"{p}\"\nmax_interval = \"{p}\"\n\n",
+            p = s.poll_interval
+        ));
+    }
+    config
 }
 
 pub async fn run_wirefeed(
@@ -142,20 +162,7 @@ pub async fn run_wirefeed(
     let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut config = format!(
-        "listen = \"127.0.0.1:{metrics_port}\"\nstate_dir = \"state\"\n\n# One local test server hosts every feed: per-host politeness would measure its own\n# spacing (200 feeds x 250 ms = 50 s), not the pipeline.\n[pipeline]\nper_host_concurrency = 64\nper_host_spacing = \"0ms\"\n\n[sink]\nkind = \"kafka\"\n[sink.kafka]\nbrokers = \"{b}\"\ntopic = \"{t}\"\ndlq_topic = \"{t}.dlq\"\ntransactional_id = \"{t}\"\nexactly_once = {eo}\ncompression = \"{c}\"\nbatch_max_records = {n}\n\n",
-        b = s.brokers,
-        t = s.topic,
-        eo = s.exactly_once,
-        c = s.compression,
-        n = s.batch,
-    );
-    for (i, url) in server.urls().iter().enumerate() {
-        config.push_str(&format!(
-            "[[source]]\nname = \"feed{i:04}\"\nkind = \"http\"\nurl = \"{url}\"\ninterval = \"{}\"\n\n",
-            s.poll_interval
-        ));
-    }
+    let config = config_text(s, metrics_port, &server.urls());
     let config_path = work.join("wirefeed.toml");
     std::fs::write(&config_path, config)?;
     server.take_phase();

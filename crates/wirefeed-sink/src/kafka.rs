@@ -106,7 +106,7 @@ impl KafkaConfig {
             exactly_once: true,
             transactional_id: "wirefeed".into(),
             batch_max_records: 500,
-            batch_linger: Duration::from_millis(100),
+            batch_linger: Duration::from_millis(10),
             compression: "zstd".into(),
             properties: BTreeMap::new(),
             routes: Vec::new(),
