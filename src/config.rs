@@ -69,6 +69,9 @@ pub struct PipelineConfig {
     /// default, a thousand feeds on one host are polled at ~4 requests per second.
     #[serde(with = "humantime_serde")]
     pub per_host_spacing: Duration,
+    /// Memory bound: documents in flight at once across all sources, from the request until
+    /// their items are downstream. A slow server holds one slot for at most `http_timeout`.
+    pub documents_in_hand: usize,
 }
 
 impl Default for PipelineConfig {
@@ -80,6 +83,7 @@ impl Default for PipelineConfig {
             http_timeout: Duration::from_secs(30),
             per_host_concurrency: 2,
             per_host_spacing: Duration::from_millis(250),
+            documents_in_hand: wirefeed_fetch::DEFAULT_DOCUMENTS_IN_HAND,
         }
     }
 }

@@ -172,6 +172,7 @@ pub async fn run_with_metrics(
         config.pipeline.per_host_concurrency,
         config.pipeline.per_host_spacing,
     );
+    let documents = wirefeed_fetch::DocumentLimiter::new(config.pipeline.documents_in_hand);
     for s in config.sources.iter().filter(|s| s.enabled) {
         let name: Arc<str> = Arc::from(s.name.as_str());
         let max_bytes = s.max_bytes.unwrap_or(wirefeed_fetch::DEFAULT_MAX_BYTES);
@@ -188,6 +189,7 @@ pub async fn run_with_metrics(
                     headers: s.resolved_headers()?,
                     state_dir: config.state_dir.clone(),
                     hosts: hosts.clone(),
+                    documents: documents.clone(),
                 };
                 sources.spawn(wirefeed_fetch::run_http(
                     src,

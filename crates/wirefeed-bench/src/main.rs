@@ -36,6 +36,10 @@ struct Args {
     /// Multiples of the item count to run, for the scaling curve.
     #[arg(long, value_delimiter = ',', default_value = "1")]
     scale: Vec<usize>,
+    /// What grows with the scale: the number of feeds (as a deployment grows) or the items per
+    /// feed (ever larger documents; memory then grows with the documents in flight).
+    #[arg(long, value_enum, default_value = "feeds")]
+    scale_by: ScaleBy,
     /// Kafka bootstrap servers.
     #[arg(long, env = "WIREFEED_TEST_BROKERS", default_value = "127.0.0.1:9092")]
     brokers: String,
@@ -95,6 +99,12 @@ struct Args {
     steady_every: u64,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum ScaleBy {
+    Feeds,
+    Items,
+}
+
 fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -138,8 +148,11 @@ async fn main() -> anyhow::Result<()> {
     report.batch = args.batch;
 
     for (n, &scale) in args.scale.iter().enumerate() {
-        let per_feed = args.items * scale;
-        let feeds = corpus::layout(&corpus, args.feeds, per_feed);
+        let (feed_count, per_feed) = match args.scale_by {
+            ScaleBy::Feeds => (args.feeds * scale, args.items),
+            ScaleBy::Items => (args.feeds, args.items * scale),
+        };
+        let feeds = corpus::layout(&corpus, feed_count, per_feed);
         let items: u64 = feeds.iter().map(|f| f.len() as u64).sum();
         let expected_accepted = feeds
             .iter()
@@ -156,8 +169,7 @@ async fn main() -> anyhow::Result<()> {
         let work = tempfile::tempdir()?;
         let topic = unique("bench.wirefeed");
         eprintln!(
-            "wirefeed-bench: scale {scale}: {} feeds × {per_feed} items → topic {topic}",
-            args.feeds
+            "wirefeed-bench: scale {scale}: {feed_count} feeds × {per_feed} items → topic {topic}"
         );
         let settings = run::Settings {
             wirefeed: &wirefeed,
@@ -200,6 +212,7 @@ async fn main() -> anyhow::Result<()> {
         let record_bytes = records.iter().map(|r| r.payload.len() as u64).sum();
         report.scales.push(ScaleResult::new(
             scale,
+            feed_count,
             per_feed,
             items,
             expected_accepted,

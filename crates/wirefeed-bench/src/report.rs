@@ -24,6 +24,7 @@ pub struct PythonResult {
 #[derive(Debug, Serialize)]
 pub struct ScaleResult {
     pub scale: usize,
+    pub feeds: usize,
     pub items_per_feed: usize,
     pub items: u64,
     pub expected_accepted: u64,
@@ -62,6 +63,7 @@ impl ScaleResult {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         scale: usize,
+        feeds: usize,
         items_per_feed: usize,
         items: u64,
         expected_accepted: u64,
@@ -77,6 +79,7 @@ impl ScaleResult {
         let python_stories_per_s = python.as_ref().map(|p| per_s(p.stories as f64, p.seconds));
         ScaleResult {
             scale,
+            feeds,
             items_per_feed,
             items,
             expected_accepted,
@@ -209,7 +212,7 @@ impl Report {
                 "| {}× | {} ({} × {}) | {} | {:.2} | {:.0} | {:.2} | {:.2} | {} / {} / {} | {} / {} | {:.0} | {:.3} |\n",
                 s.scale,
                 s.items,
-                self.feeds,
+                s.feeds,
                 s.items_per_feed,
                 s.acked,
                 s.seconds,

@@ -13,7 +13,7 @@ use wirefeed_model::{DeadLetter, Flow, Stage};
 use wirefeed_telemetry::Metrics;
 
 use crate::document::{read_document, DocumentKind, FetchError};
-use crate::hosts::HostLimiter;
+use crate::hosts::{DocumentLimiter, HostLimiter};
 use crate::seen::Seen;
 use crate::state::{FeedState, StateFile};
 use crate::ItemSender;
@@ -45,6 +45,8 @@ pub struct HttpSource {
     pub state_dir: Option<PathBuf>,
     /// Per-host concurrency and spacing, shared by all sources.
     pub hosts: HostLimiter,
+    /// Documents in hand, shared by all sources.
+    pub documents: DocumentLimiter,
 }
 
 impl HttpSource {
@@ -60,6 +62,7 @@ impl HttpSource {
             headers: Vec::new(),
             state_dir: None,
             hosts: HostLimiter::default(),
+            documents: DocumentLimiter::default(),
         }
     }
 
@@ -147,9 +150,21 @@ pub async fn run_http(
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
+        // Backpressure reaches the fetchers before they fetch: while the pipeline is full,
+        // no source downloads another document to hold.
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            r = tx.reserve() => if r.is_err() { return },
+        }
         let permit = tokio::select! {
             _ = cancel.cancelled() => return,
             p = source.hosts.acquire(&host) => p,
+        };
+        // Held from the request until every item of the document is downstream. Taken after
+        // the host's turn, so feeds queued behind a busy host never hold one idle.
+        let in_hand = tokio::select! {
+            _ = cancel.cancelled() => return,
+            p = source.documents.acquire() => p,
         };
         let started = Instant::now();
         // Validators one poll late: these are the ones we send now, from a response whose
@@ -289,6 +304,8 @@ pub async fn run_http(
                 e.outcome()
             }
         };
+        // Not across the wait for the next poll.
+        drop(in_hand);
         metrics
             .fetch_requests
             .with_label_values(&[&name, outcome])

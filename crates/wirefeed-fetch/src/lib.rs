@@ -41,7 +41,7 @@ pub use document::{
     FeedMeta, FetchError, Format, Person, PollHints,
 };
 pub use encoding::{decode, Decoded};
-pub use hosts::HostLimiter;
+pub use hosts::{DocumentLimiter, HostLimiter};
 pub use http::{build_client, fetch_document, run_http, HttpSource};
 
 /// The channel a source sends on. Bounded: a slow pipeline blocks polling instead of growing
@@ -52,4 +52,7 @@ pub type ItemSender = tokio::sync::mpsc::Sender<Flow<RawItem>>;
 pub const DEFAULT_MAX_BYTES: usize = 20 * 1024 * 1024;
 
 /// Default time between polls of one source.
+/// Documents in flight (downloading, or their items going downstream) across all sources.
+pub const DEFAULT_DOCUMENTS_IN_HAND: usize = 32;
+
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(300);
