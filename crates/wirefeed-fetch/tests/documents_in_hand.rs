@@ -21,7 +21,9 @@ async fn feed(State(hits): State<Arc<AtomicUsize>>, Path(n): Path<usize>) -> imp
         .collect();
     (
         [(header::CONTENT_TYPE, "application/rss+xml")],
-        format!(r#"<?xml version="1.0"?><rss version="2.0"><channel><title>f{n}</title><link>http://x/</link><description>d</description>{items}</channel></rss>"#),
+        format!(
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>f{n}</title><link>http://x/</link><description>d</description>{items}</channel></rss>"#
+        ),
     )
 }
 
@@ -40,7 +42,10 @@ async fn a_full_pipeline_stops_the_fetchers_and_documents_in_hand_stay_bounded()
     let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let client = build_client(Duration::from_secs(5)).unwrap();
     let cancel = CancellationToken::new();
-    let (hosts, documents) = (HostLimiter::new(16, Duration::ZERO), DocumentLimiter::new(2));
+    let (hosts, documents) = (
+        HostLimiter::new(16, Duration::ZERO),
+        DocumentLimiter::new(2),
+    );
     let mut tasks = Vec::new();
     for n in 0..8 {
         let mut s = HttpSource::new(&format!("f{n}"), &format!("http://{addr}/feed/{n}"));
@@ -63,7 +68,11 @@ async fn a_full_pipeline_stops_the_fetchers_and_documents_in_hand_stay_bounded()
     let stalled = hits.load(Ordering::SeqCst);
     assert!((1..=2).contains(&stalled), "{stalled} fetches with 2 slots");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(hits.load(Ordering::SeqCst), stalled, "fetching while the pipeline is full");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        stalled,
+        "fetching while the pipeline is full"
+    );
 
     // Drain: every source's items arrive, and fetching resumes.
     let mut seen = std::collections::HashSet::new();
@@ -79,6 +88,10 @@ async fn a_full_pipeline_stops_the_fetchers_and_documents_in_hand_stay_bounded()
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(seen.len(), 24, "all 8 feeds × 3 items once the pipeline drains");
+    assert_eq!(
+        seen.len(),
+        24,
+        "all 8 feeds × 3 items once the pipeline drains"
+    );
     assert!(hits.load(Ordering::SeqCst) >= 8);
 }
