@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::StateConfig;
+use crate::{LanguageDetector, StateConfig};
 
 /// Rules for cleaning items. Every field has a default, so an empty `[normalize]` table (or
 /// none) is valid; unknown keys are rejected so a typo fails at startup instead of being ignored.
@@ -28,11 +28,13 @@ pub struct NormalizeConfig {
     /// When an item has no title, the headline is taken from the first body paragraph, cut
     /// at a word boundary to at most this many characters.
     pub max_derived_headline_chars: usize,
-    /// Detect the language of items whose feed declares none (ninjs `language`). It is the
-    /// most expensive rule (whatlang compares trigram profiles of every candidate language:
-    /// ~70% of normalize time on Reuters-21578), so a deployment whose feeds all declare their
-    /// language, or that does not need it, can turn it off.
+    /// Detect the language of items whose feed declares none (ninjs `language`). A deployment
+    /// whose feeds all declare their language, or that does not need it, can turn it off.
     pub detect_language: bool,
+    /// Which detector: `fast` (whichlang where its 16 languages are the only plausible
+    /// answers, whatlang for the rest) or `wide` (whatlang, 69 languages, 10-30x slower: at
+    /// most ~10 MB/s per core on Reuters-21578). See `LanguageDetector`.
+    pub language_detector: LanguageDetector,
     /// How long a published story version is remembered, for versions and duplicates. A
     /// re-post or update arriving later is treated as a new story. Wire stories are updated
     /// and syndicated within days; a week covers the long tail.
@@ -92,6 +94,7 @@ impl Default for NormalizeConfig {
             max_html_depth: 512,
             max_derived_headline_chars: 200,
             detect_language: true,
+            language_detector: LanguageDetector::default(),
             window: state.window,
             max_window_stories: state.max_stories,
             near_distance: state.near_distance,

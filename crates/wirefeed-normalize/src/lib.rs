@@ -37,7 +37,7 @@ mod text;
 
 pub use config::NormalizeConfig;
 pub use error::NormalizeError;
-pub use identity::canonical_link;
+pub use identity::{canonical_link, LanguageDetector};
 pub use normalizer::Normalizer;
 pub use simhash::{simhash_of, MAX_NEAR_DISTANCE};
 pub use state::{Decision, DuplicateKind, StateConfig, StateError, StoryState, STATE_FILE};

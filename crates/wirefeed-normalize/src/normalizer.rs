@@ -184,7 +184,9 @@ impl Normalizer {
             .or_else(|| {
                 self.config
                     .detect_language
-                    .then(|| identity::detect_language(&head.text, &paras))
+                    .then(|| {
+                        identity::detect_language(&head.text, &paras, self.config.language_detector)
+                    })
                     .flatten()
             });
         Ok(Story {
