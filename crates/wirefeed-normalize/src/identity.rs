@@ -96,25 +96,43 @@ pub(crate) fn story_uri(
 /// free of debris, advisory and trailer. A story with no body is fingerprinted by its
 /// headline, or every headline-only item would be a duplicate of every other.
 pub(crate) fn fingerprint(paragraphs: &[String], headline: &str) -> u64 {
-    let mut norm = String::new();
-    let text: Box<dyn Iterator<Item = &str>> = if paragraphs.is_empty() {
-        Box::new(std::iter::once(headline))
+    let text: &[&str] = &[headline];
+    let text = if paragraphs.is_empty() {
+        lowercase_words(text.iter().copied())
     } else {
-        Box::new(paragraphs.iter().map(String::as_str))
+        lowercase_words(paragraphs.iter().map(String::as_str))
     };
-    for word in text.flat_map(str::split_whitespace) {
-        if !norm.is_empty() {
-            norm.push(' ');
+    xxh3_64(text.as_bytes())
+}
+
+/// The lowercase words of `parts` joined by single spaces; ASCII parts byte by byte (this
+/// runs on every story).
+fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>) -> String {
+    let mut norm = String::new();
+    for part in parts {
+        if part.is_ascii() {
+            let mut space = !norm.is_empty();
+            for &b in part.as_bytes() {
+                if b == b' ' || (b'\t'..=b'\r').contains(&b) {
+                    space = !norm.is_empty();
+                } else {
+                    if space {
+                        norm.push(' ');
+                        space = false;
+                    }
+                    norm.push(b.to_ascii_lowercase() as char);
+                }
+            }
+            continue;
         }
-        if word.is_ascii() {
-            let start = norm.len();
-            norm.push_str(word);
-            norm[start..].make_ascii_lowercase();
-        } else {
+        for word in part.split_whitespace() {
+            if !norm.is_empty() {
+                norm.push(' ');
+            }
             norm.extend(word.chars().flat_map(char::to_lowercase));
         }
     }
-    xxh3_64(norm.as_bytes())
+    norm
 }
 
 /// The BCP 47 primary language subtag: `en-US` → `en`, `EN_gb` → `en`, `eng` → `en`.
@@ -368,6 +386,46 @@ mod tests {
         );
         assert!(by_guid.starts_with("urn:wirefeed:story:"));
         assert_eq!(by_guid.len(), "urn:wirefeed:story:".len() + 16);
+    }
+
+    /// The fingerprint is persisted (state database, Kafka state topic): its value must not
+    /// change. This is the original per-word implementation.
+    fn fingerprint_reference(paragraphs: &[String], headline: &str) -> u64 {
+        let mut norm = String::new();
+        let text: Box<dyn Iterator<Item = &str>> = if paragraphs.is_empty() {
+            Box::new(std::iter::once(headline))
+        } else {
+            Box::new(paragraphs.iter().map(String::as_str))
+        };
+        for word in text.flat_map(str::split_whitespace) {
+            if !norm.is_empty() {
+                norm.push(' ');
+            }
+            norm.extend(word.chars().flat_map(char::to_lowercase));
+        }
+        xxh3_64(norm.as_bytes())
+    }
+
+    #[test]
+    fn fingerprint_is_stable() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["One two", "Three"], "h"),
+            (
+                &["  A\tb\x0bC  ", "", " x\x01y ", "Ünïcode  WÖRDS\u{a0}here"],
+                "h",
+            ),
+            (&[], "Only A Headline"),
+            (&[], ""),
+            (&["", " "], "h"),
+        ];
+        for (paras, head) in cases {
+            let paras: Vec<String> = paras.iter().map(|p| p.to_string()).collect();
+            assert_eq!(
+                fingerprint(&paras, head),
+                fingerprint_reference(&paras, head),
+                "{paras:?}"
+            );
+        }
     }
 
     #[test]

@@ -224,6 +224,11 @@ impl Normalizer {
 
     /// Whether a body paragraph just repeats the headline (with or without its prefixes).
     fn is_headline_copy(&self, paragraph: &str, headline: &str) -> bool {
+        // Prefixes and debris add a few dozen bytes at most; a first paragraph much longer
+        // than the headline (nearly always) is not parsed and lowercased for nothing.
+        if paragraph.len() > 2 * headline.len() + 256 {
+            return false;
+        }
         let p = headline::parse(self.debris.strip_prefixes(paragraph)).text;
         p.to_lowercase() == headline.to_lowercase()
     }
