@@ -110,6 +110,25 @@ pub(crate) fn fingerprint(paragraphs: &[String], headline: &str) -> u64 {
 fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>) -> String {
     let mut norm = String::new();
     for part in parts {
+        let bytes = part.as_bytes();
+        if bytes
+            .iter()
+            .all(|&b| (0x21..0x7f).contains(&b) || b == b' ')
+            && bytes.first() != Some(&b' ')
+            && bytes.last() != Some(&b' ')
+            && !part.contains("  ")
+        {
+            // Already one space between words (clean paragraphs always are).
+            if !part.is_empty() {
+                if !norm.is_empty() {
+                    norm.push(' ');
+                }
+                let start = norm.len();
+                norm.push_str(part);
+                norm[start..].make_ascii_lowercase();
+            }
+            continue;
+        }
         if part.is_ascii() {
             let mut space = !norm.is_empty();
             for &b in part.as_bytes() {

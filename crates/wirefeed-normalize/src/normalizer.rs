@@ -116,7 +116,11 @@ impl Normalizer {
         while let Some(first) = paras.first() {
             if title.is_some() && self.is_headline_copy(first, &head.text) {
                 paras.remove(0);
-            } else if let Some(c) = ADVISORY.captures(first) {
+            } else if let Some(c) = first
+                .starts_with('(')
+                .then(|| ADVISORY.captures(first))
+                .flatten()
+            {
                 notes.push(c["note"].trim().to_string());
                 let rest = first[c.get(0).map_or(0, |m| m.end())..].to_string();
                 if rest.is_empty() {

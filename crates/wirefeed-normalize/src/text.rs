@@ -24,6 +24,18 @@ pub(crate) fn collapse_ws(s: &str) -> String {
 fn collapse_into(out: &mut String, s: &str) {
     out.clear();
     let mut space = false;
+    let bytes = s.as_bytes();
+    if bytes
+        .iter()
+        .all(|&b| (0x21..0x7f).contains(&b) || b == b' ')
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !s.contains("  ")
+    {
+        // Printable ASCII with single inner spaces: already collapsed (most wire lines).
+        out.push_str(s);
+        return;
+    }
     if s.is_ascii() {
         // Bytes of ASCII text are chars; `char::is_whitespace` on ASCII is these six.
         for &b in s.as_bytes() {
@@ -142,6 +154,9 @@ fn strip_prefix_folded<'a>(s: &'a str, prefix: &[char]) -> Option<&'a str> {
     Some(it.next().map_or("", |(i, _)| &s[i..]))
 }
 
+/// Characters of a line compared with the start of every debris entry before the full match.
+const HEAD: usize = 3;
+
 /// Trailing punctuation ignored when a whole line is compared with a debris entry.
 const TRAILING: &[char] = &['.', '!', ':', '…', '>', '›', '»', ' '];
 
@@ -157,10 +172,11 @@ pub(crate) struct Debris {
     /// The longest entry, in characters: a line is only folded that far, since a longer line
     /// can only match an entry as a prefix (this runs on every line of every body).
     longest: usize,
-    /// The folded first characters of the entries: a line starting with none of them is not
-    /// debris, which settles almost every line without folding it. `None` when an entry is
-    /// all trailing punctuation (it matches lines by what is left after trimming).
-    first: Option<Vec<char>>,
+    /// The first (up to) [`HEAD`] folded characters of each entry: a line starting with none
+    /// of them is not debris, which settles almost every line without folding all of it.
+    /// `None` when an entry is all trailing punctuation (it matches lines by what is left
+    /// after trimming).
+    heads: Option<Vec<Vec<char>>>,
 }
 
 impl Debris {
@@ -175,21 +191,40 @@ impl Debris {
             })
             .collect::<Vec<Entry>>();
         let longest = entries.iter().map(|e| e.folded.len()).max().unwrap_or(0);
-        let first = entries
+        // A line matches an entry only if it starts with the entry's bare form (the entry
+        // without trailing punctuation), so that form's first characters are a safe filter.
+        let heads = entries
             .iter()
-            .all(|e| e.folded.iter().any(|c| !TRAILING.contains(c)))
-            .then(|| entries.iter().map(|e| e.folded[0]).collect());
+            .map(|e| {
+                let bare = e.folded.len()
+                    - e.folded
+                        .iter()
+                        .rev()
+                        .take_while(|c| TRAILING.contains(c))
+                        .count();
+                (bare > 0).then(|| e.folded[..bare.min(HEAD)].to_vec())
+            })
+            .collect();
         Debris {
             entries,
             longest,
-            first,
+            heads,
         }
     }
 
     /// Whether a (whitespace-collapsed) body line is debris.
     pub(crate) fn is_debris_line(&self, line: &str) -> bool {
-        if let (Some(first), Some(c)) = (&self.first, line.chars().next()) {
-            if !first.contains(&fold_char(c)) {
+        if let Some(heads) = &self.heads {
+            let mut head = ['\0'; HEAD];
+            let mut n = 0;
+            for (slot, c) in head.iter_mut().zip(line.chars()) {
+                *slot = fold_char(c);
+                n += 1;
+            }
+            if !heads
+                .iter()
+                .any(|h| h.len() <= n && h[..] == head[..h.len()])
+            {
                 return false;
             }
         }
