@@ -54,6 +54,22 @@ pub struct NormalizeConfig {
     /// Bodies with fewer words are only checked for exact duplicates: short templated items
     /// (briefs, price lines) differ in a few words, which moves few SimHash bits.
     pub near_min_words: usize,
+    /// What becomes of a re-post (an exact or near duplicate of a story in the window):
+    /// `drop` (counted, not published) or `pointer` (published as a small partial record with
+    /// its own uri, no body and an association to the original; see [`DuplicatePolicy`]).
+    pub duplicates: DuplicatePolicy,
+}
+
+/// What becomes of a re-post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DuplicatePolicy {
+    /// Dropped and counted.
+    #[default]
+    Drop,
+    /// Published as a pointer to the original ([`crate::StoryState::pointer`]): consumers
+    /// that track syndication see who re-posted what, without a second copy of the text.
+    Pointer,
 }
 
 impl NormalizeConfig {
@@ -99,6 +115,7 @@ impl Default for NormalizeConfig {
             max_window_stories: state.max_stories,
             near_distance: state.near_distance,
             near_min_words: state.near_min_words,
+            duplicates: DuplicatePolicy::default(),
         }
     }
 }

@@ -35,7 +35,7 @@ mod simhash;
 mod state;
 mod text;
 
-pub use config::NormalizeConfig;
+pub use config::{DuplicatePolicy, NormalizeConfig};
 pub use error::NormalizeError;
 pub use identity::{canonical_link, LanguageDetector};
 pub use normalizer::Normalizer;

@@ -72,6 +72,11 @@ impl Normalizer {
         })
     }
 
+    /// The settings it was built with.
+    pub fn config(&self) -> &NormalizeConfig {
+        &self.config
+    }
+
     /// Cleans one item into a story version. Does not deduplicate.
     ///
     /// The enrich fields (`subjects`, `places`, `organisations`, `people`) are left empty.
@@ -223,6 +228,7 @@ impl Normalizer {
             places: Vec::new(),
             organisations: Vec::new(),
             people: Vec::new(),
+            duplicate_of: None,
         })
     }
 

@@ -1092,6 +1092,7 @@ mod tests {
             places: vec![],
             organisations: vec![],
             people: vec![],
+            duplicate_of: None,
         };
         let by_tag = Route {
             topic: "d".into(),
