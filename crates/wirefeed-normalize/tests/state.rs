@@ -390,7 +390,10 @@ fn restore_from_published_keeps_duplicates_and_versions_exact() {
         !state.restore(&record, t0()).unwrap(),
         "restoring twice adds nothing"
     );
-    assert_eq!(run(&mut state, std::slice::from_ref(&original), true), ["exact 0"]);
+    assert_eq!(
+        run(&mut state, std::slice::from_ref(&original), true),
+        ["exact 0"]
+    );
     let mut s = story(&update);
     assert_eq!(state.check(&mut s, t0()), Decision::Version { previous: 1 });
     assert_eq!(s.uri, published.uri);
