@@ -105,6 +105,10 @@ pub(crate) fn parse(paragraph: &str, reference: DateTime<Utc>) -> Option<Datelin
     {
         return None;
     }
+    // The lazy DFA rejects faster than the capturing engine does.
+    if !DATELINE.is_match(p) {
+        return None;
+    }
     let c = DATELINE.captures(p)?;
     let agency = c.name("agency").map(|m| m.as_str().trim().to_string());
     let date = match (c.name("month"), c.name("day")) {
