@@ -6,6 +6,12 @@
 //! ```sh
 //! cargo bench -p wirefeed-normalize --bench normalize_dedup
 //! ```
+//!
+//! Reuters-21578 (19,043 stories, 15.6 MB), one core, measured back to back with the
+//! previous binary on a loaded 2-core machine: default config 3.7 → 27 MB/s (4.6 k → 34 k
+//! stories/s), without language detection 19 → 41 MB/s; the `to_lowercase` baseline ran at
+//! 3.2 GB/s in the same run. Still short of the 100 MB/s target: SimHash word and shingle
+//! hashing (~30%), line collapsing and the remaining regexes share what is left.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
