@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 use wirefeed_enrich::Enricher;
 use wirefeed_fetch::{DirSource, HttpSource};
 use wirefeed_model::{DeadLetter, Flow, RawItem, Stage, Story};
-use wirefeed_normalize::{Decision, Normalizer, StoryState};
+use wirefeed_normalize::{Decision, DuplicatePolicy, Normalizer, StoryState};
 use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Route, Sink};
 use wirefeed_telemetry::{Health, Metrics, Queue};
 
@@ -328,14 +328,29 @@ async fn normalize_stage(
                         match decision {
                             Decision::Duplicate { kind, of, distance } => {
                                 metrics
-                                    .normalize_stories
-                                    .with_label_values(&[&story.source, "duplicate"])
-                                    .inc();
-                                metrics
                                     .normalize_duplicates
                                     .with_label_values(&[&story.source, kind.as_str()])
                                     .inc();
-                                tracing::info!(source = %story.source, original = %of, kind = kind.as_str(), distance, headline = %story.headline, "duplicate dropped");
+                                let pointer = normalizer.config().duplicates
+                                    == DuplicatePolicy::Pointer
+                                    && dedup.lock().unwrap_or_else(|p| p.into_inner()).pointer(
+                                        &mut story,
+                                        &of,
+                                        chrono::Utc::now(),
+                                    );
+                                let outcome = if pointer { "pointer" } else { "duplicate" };
+                                metrics
+                                    .normalize_stories
+                                    .with_label_values(&[&story.source, outcome])
+                                    .inc();
+                                if !pointer {
+                                    tracing::info!(source = %story.source, original = %of, kind = kind.as_str(), distance, headline = %story.headline, "duplicate dropped");
+                                    continue;
+                                }
+                                tracing::info!(source = %story.source, story = %story.uri, original = %of, kind = kind.as_str(), distance, headline = %story.headline, "duplicate published as a pointer");
+                                if tx.send(Flow::Item(story)).await.is_err() {
+                                    return;
+                                }
                                 continue;
                             }
                             Decision::Version { previous } => {
@@ -432,6 +447,8 @@ async fn enrich_stage(
         depth.set(rx.len() as i64);
         let out = match flow {
             Flow::Dead(dl) => Flow::Dead(dl),
+            // A pointer has no body to tag; its original carries the tags.
+            Flow::Item(story) if story.duplicate_of.is_some() => Flow::Item(story),
             Flow::Item(mut story) => {
                 let started = Instant::now();
                 enricher.enrich(&mut story);

@@ -21,8 +21,9 @@ mod story;
 pub use dead_letter::{DeadLetter, ErrorClass, Flow, Stage};
 pub use item::{ItemFormat, RawItem, Text, TextKind};
 pub use ninjs::{
-    Ninjs, NinjsAltId, NinjsBody, NinjsEntity, NinjsGenre, NinjsHeadline, NinjsInfoSource,
-    NinjsSubject, NINJS_CONTENT_TYPE, NINJS_SCHEMA_ID, NINJS_VERSION,
+    Ninjs, NinjsAltId, NinjsAssociation, NinjsBody, NinjsEntity, NinjsGenre, NinjsHeadline,
+    NinjsInfoSource, NinjsSubject, DUPLICATE_OF_ASSOCIATION, NINJS_CONTENT_TYPE, NINJS_SCHEMA_ID,
+    NINJS_VERSION,
 };
 pub use published::{Published, FINGERPRINT_ALTID_ROLE};
 pub use story::{

@@ -86,6 +86,13 @@ pub struct NinjsAltId {
     pub value: String,
 }
 
+/// An associated news object; we only name it and give its uri (the original of a re-post).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NinjsAssociation {
+    pub name: String,
+    pub uri: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NinjsInfoSource {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,6 +139,8 @@ pub struct Ninjs {
     pub infosources: Vec<NinjsInfoSource>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub altids: Vec<NinjsAltId>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub associations: Vec<NinjsAssociation>,
 }
 
 fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
@@ -209,10 +218,33 @@ impl Story {
             value: format!("{:016x}", self.fingerprint),
         });
 
+        // A re-post published as a pointer: no body (the original has it), an association
+        // naming the original; `partial` says the record is not the whole story.
+        let (representationtype, bodies, associations) = match &self.duplicate_of {
+            Some(original) => (
+                "partial",
+                Vec::new(),
+                vec![NinjsAssociation {
+                    name: DUPLICATE_OF_ASSOCIATION.into(),
+                    uri: original.clone(),
+                }],
+            ),
+            None => (
+                "full",
+                vec![NinjsBody {
+                    role: Some("main".into()),
+                    contenttype: Some("text/plain".into()),
+                    charcount: Some(body.chars().count() as u64),
+                    wordcount: Some(body.split_whitespace().count() as u64),
+                    value: body,
+                }],
+                Vec::new(),
+            ),
+        };
         Ninjs {
             uri: self.uri.clone(),
             kind: "text".into(),
-            representationtype: "full".into(),
+            representationtype: representationtype.into(),
             version: self.version.to_string(),
             versioncreated: rfc3339(&self.versioncreated),
             firstcreated: self.firstcreated.as_ref().map(rfc3339),
@@ -227,13 +259,7 @@ impl Story {
                 role: Some("main".into()),
                 value: self.headline.clone(),
             }],
-            bodies: vec![NinjsBody {
-                role: Some("main".into()),
-                contenttype: Some("text/plain".into()),
-                charcount: Some(body.chars().count() as u64),
-                wordcount: Some(body.split_whitespace().count() as u64),
-                value: body,
-            }],
+            bodies,
             located: self.dateline.as_ref().map(|d| d.city.clone()),
             by: self.by.clone(),
             ednote: self.ednote.clone(),
@@ -255,9 +281,13 @@ impl Story {
                 literal: Some(self.format.as_str().into()),
             }],
             altids,
+            associations,
         }
     }
 }
+
+/// The association `name` of a pointer record's original.
+pub const DUPLICATE_OF_ASSOCIATION: &str = "duplicate-of";
 
 #[cfg(test)]
 mod tests {
@@ -317,6 +347,7 @@ mod tests {
                 name: "A B".into(),
                 rel: "reporter".into(),
             }],
+            duplicate_of: None,
         }
     }
 
@@ -337,5 +368,25 @@ mod tests {
         let mut bad = value.clone();
         bad["wirefeed_extra"] = serde_json::json!(1);
         assert!(!validator.is_valid(&bad));
+    }
+
+    #[test]
+    fn pointer_record_validates_and_names_its_original() {
+        let validator = ninjs_validator();
+        let mut story = sample();
+        story.uri = "urn:wirefeed:story:repost".into();
+        story.duplicate_of = Some("urn:wirefeed:story:abc".into());
+        let value = serde_json::to_value(story.to_ninjs()).unwrap();
+        let errors = validate_ninjs(&validator, &value);
+        assert!(errors.is_empty(), "{errors:?}\n{value:#}");
+        assert_eq!(value["representationtype"], "partial");
+        assert_eq!(value["uri"], "urn:wirefeed:story:repost");
+        assert_eq!(value["bodies"], serde_json::json!([]));
+        assert_eq!(
+            value["associations"],
+            serde_json::json!([{"name": "duplicate-of", "uri": "urn:wirefeed:story:abc"}])
+        );
+        // A full record has no associations.
+        assert!(sample().to_ninjs().associations.is_empty());
     }
 }

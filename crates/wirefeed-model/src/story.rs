@@ -162,6 +162,10 @@ pub struct Story {
     pub places: Vec<Place>,
     pub organisations: Vec<Entity>,
     pub people: Vec<Entity>,
+    /// Set on a re-post published as a pointer (`normalize.duplicates = "pointer"`): the uri
+    /// of the story it repeats. Such a story is written as a partial ninjs record with no
+    /// body and an association to that uri.
+    pub duplicate_of: Option<String>,
 }
 
 impl Story {
@@ -198,6 +202,7 @@ impl Story {
             places: Vec::new(),
             organisations: Vec::new(),
             people: Vec::new(),
+            duplicate_of: None,
         }
     }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::StateConfig;
+use crate::{LanguageDetector, StateConfig};
 
 /// Rules for cleaning items. Every field has a default, so an empty `[normalize]` table (or
 /// none) is valid; unknown keys are rejected so a typo fails at startup instead of being ignored.
@@ -28,11 +28,13 @@ pub struct NormalizeConfig {
     /// When an item has no title, the headline is taken from the first body paragraph, cut
     /// at a word boundary to at most this many characters.
     pub max_derived_headline_chars: usize,
-    /// Detect the language of items whose feed declares none (ninjs `language`). It is the
-    /// most expensive rule (whatlang compares trigram profiles of every candidate language:
-    /// ~70% of normalize time on Reuters-21578), so a deployment whose feeds all declare their
-    /// language, or that does not need it, can turn it off.
+    /// Detect the language of items whose feed declares none (ninjs `language`). A deployment
+    /// whose feeds all declare their language, or that does not need it, can turn it off.
     pub detect_language: bool,
+    /// Which detector: `fast` (whichlang where its 16 languages are the only plausible
+    /// answers, whatlang for the rest) or `wide` (whatlang, 69 languages, 10-30x slower: at
+    /// most ~10 MB/s per core on Reuters-21578). See `LanguageDetector`.
+    pub language_detector: LanguageDetector,
     /// How long a published story version is remembered, for versions and duplicates. A
     /// re-post or update arriving later is treated as a new story. Wire stories are updated
     /// and syndicated within days; a week covers the long tail.
@@ -52,6 +54,22 @@ pub struct NormalizeConfig {
     /// Bodies with fewer words are only checked for exact duplicates: short templated items
     /// (briefs, price lines) differ in a few words, which moves few SimHash bits.
     pub near_min_words: usize,
+    /// What becomes of a re-post (an exact or near duplicate of a story in the window):
+    /// `drop` (counted, not published) or `pointer` (published as a small partial record with
+    /// its own uri, no body and an association to the original; see [`DuplicatePolicy`]).
+    pub duplicates: DuplicatePolicy,
+}
+
+/// What becomes of a re-post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DuplicatePolicy {
+    /// Dropped and counted.
+    #[default]
+    Drop,
+    /// Published as a pointer to the original ([`crate::StoryState::pointer`]): consumers
+    /// that track syndication see who re-posted what, without a second copy of the text.
+    Pointer,
 }
 
 impl NormalizeConfig {
@@ -92,10 +110,12 @@ impl Default for NormalizeConfig {
             max_html_depth: 512,
             max_derived_headline_chars: 200,
             detect_language: true,
+            language_detector: LanguageDetector::default(),
             window: state.window,
             max_window_stories: state.max_stories,
             near_distance: state.near_distance,
             near_min_words: state.near_min_words,
+            duplicates: DuplicatePolicy::default(),
         }
     }
 }

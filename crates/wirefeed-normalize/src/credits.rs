@@ -15,6 +15,18 @@ static ROLE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("credit role regex compiles")
 });
 
+/// The first words of the [`ROLE`] phrases.
+const ROLE_WORDS: &[&str] = &[
+    "reporting",
+    "additional",
+    "writing",
+    "written",
+    "editing",
+    "edited",
+    "compiled",
+    "compiling",
+];
+
 /// Separators between the names of one role.
 static NAME_SEP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\s*(?:,|;|&|\band\b)\s*").expect("name separator regex compiles")
@@ -84,6 +96,15 @@ pub(crate) fn parse(paragraph: &str) -> Option<Trailer> {
     let inner = inner.trim();
     // A trailer is a line, not an essay.
     if inner.len() > 600 {
+        return None;
+    }
+    // The first role phrase must open the trailer: check that before scanning all of it
+    // (this runs on the last paragraph of every story).
+    if !ROLE_WORDS.iter().any(|w| {
+        inner
+            .get(..w.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(w))
+    }) {
         return None;
     }
     let matches: Vec<_> = ROLE.captures_iter(inner).collect();

@@ -94,7 +94,22 @@ pub(crate) fn infer_date(month: u32, day: u32, reference: DateTime<Utc>) -> Opti
 
 /// Parses the dateline at the start of `paragraph` (leading whitespace allowed).
 pub(crate) fn parse(paragraph: &str, reference: DateTime<Utc>) -> Option<Dateline> {
-    let c = DATELINE.captures(paragraph.trim_start())?;
+    let p = paragraph.trim_start();
+    // The city's first two characters, checked before running the regex: nearly every
+    // paragraph fails here.
+    let mut chars = p.chars();
+    if !chars.next().is_some_and(char::is_uppercase)
+        || !chars
+            .next()
+            .is_some_and(|c| c.is_uppercase() || matches!(c, '.' | '\'' | '\u{2019}' | '-'))
+    {
+        return None;
+    }
+    // The lazy DFA rejects faster than the capturing engine does.
+    if !DATELINE.is_match(p) {
+        return None;
+    }
+    let c = DATELINE.captures(p)?;
     let agency = c.name("agency").map(|m| m.as_str().trim().to_string());
     let date = match (c.name("month"), c.name("day")) {
         (Some(m), Some(d)) => {

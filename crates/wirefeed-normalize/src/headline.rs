@@ -65,7 +65,13 @@ pub(crate) fn parse(headline: &str) -> Headline {
     let mut rest = headline.trim();
     // Bounded: real headlines carry two or three prefixes at most.
     for _ in 0..8 {
-        let (tag, end) = if let Some(c) = CAPS_PREFIX.captures(rest) {
+        // `is_match` first: it runs the lazy DFA, and most headlines have no prefix, while
+        // `captures` starts the slower capturing engine at once.
+        let (tag, end) = if let Some(c) = CAPS_PREFIX
+            .is_match(rest)
+            .then(|| CAPS_PREFIX.captures(rest))
+            .flatten()
+        {
             let end = c.get(0).map_or(0, |m| m.end());
             if let (Some(t), Some(n)) = (c.name("num_tag"), c.name("n")) {
                 out.update = n.as_str().parse().ok().or(out.update);
@@ -73,7 +79,11 @@ pub(crate) fn parse(headline: &str) -> Headline {
             } else {
                 (c.name("tag").map_or("", |t| t.as_str()), end)
             }
-        } else if let Some(c) = TITLE_PREFIX.captures(rest) {
+        } else if let Some(c) = TITLE_PREFIX
+            .is_match(rest)
+            .then(|| TITLE_PREFIX.captures(rest))
+            .flatten()
+        {
             (
                 c.name("tag").map_or("", |t| t.as_str()),
                 c.get(0).map_or(0, |m| m.end()),

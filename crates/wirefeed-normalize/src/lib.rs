@@ -35,9 +35,9 @@ mod simhash;
 mod state;
 mod text;
 
-pub use config::NormalizeConfig;
+pub use config::{DuplicatePolicy, NormalizeConfig};
 pub use error::NormalizeError;
-pub use identity::canonical_link;
+pub use identity::{canonical_link, LanguageDetector};
 pub use normalizer::Normalizer;
 pub use simhash::{simhash_of, MAX_NEAR_DISTANCE};
 pub use state::{Decision, DuplicateKind, StateConfig, StateError, StoryState, STATE_FILE};

@@ -72,6 +72,11 @@ impl Normalizer {
         })
     }
 
+    /// The settings it was built with.
+    pub fn config(&self) -> &NormalizeConfig {
+        &self.config
+    }
+
     /// Cleans one item into a story version. Does not deduplicate.
     ///
     /// The enrich fields (`subjects`, `places`, `organisations`, `people`) are left empty.
@@ -116,7 +121,11 @@ impl Normalizer {
         while let Some(first) = paras.first() {
             if title.is_some() && self.is_headline_copy(first, &head.text) {
                 paras.remove(0);
-            } else if let Some(c) = ADVISORY.captures(first) {
+            } else if let Some(c) = first
+                .starts_with('(')
+                .then(|| ADVISORY.captures(first))
+                .flatten()
+            {
                 notes.push(c["note"].trim().to_string());
                 let rest = first[c.get(0).map_or(0, |m| m.end())..].to_string();
                 if rest.is_empty() {
@@ -184,7 +193,9 @@ impl Normalizer {
             .or_else(|| {
                 self.config
                     .detect_language
-                    .then(|| identity::detect_language(&head.text, &paras))
+                    .then(|| {
+                        identity::detect_language(&head.text, &paras, self.config.language_detector)
+                    })
                     .flatten()
             });
         Ok(Story {
@@ -217,11 +228,17 @@ impl Normalizer {
             places: Vec::new(),
             organisations: Vec::new(),
             people: Vec::new(),
+            duplicate_of: None,
         })
     }
 
     /// Whether a body paragraph just repeats the headline (with or without its prefixes).
     fn is_headline_copy(&self, paragraph: &str, headline: &str) -> bool {
+        // Prefixes and debris add a few dozen bytes at most; a first paragraph much longer
+        // than the headline (nearly always) is not parsed and lowercased for nothing.
+        if paragraph.len() > 2 * headline.len() + 256 {
+            return false;
+        }
         let p = headline::parse(self.debris.strip_prefixes(paragraph)).text;
         p.to_lowercase() == headline.to_lowercase()
     }

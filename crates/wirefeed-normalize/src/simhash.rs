@@ -17,19 +17,42 @@ const SHINGLE: usize = 3;
 pub(crate) fn words<'a>(paragraphs: impl Iterator<Item = &'a str>) -> Vec<u64> {
     let mut out = Vec::new();
     let mut buf = [0u8; 64];
-    for w in paragraphs
-        .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
-        .filter(|w| !w.is_empty())
-    {
-        let h = if w.len() <= buf.len() && w.is_ascii() {
+    let mut hash = |w: &str| {
+        if w.len() <= buf.len() && w.is_ascii() {
             let b = &mut buf[..w.len()];
             b.copy_from_slice(w.as_bytes());
             b.make_ascii_lowercase();
             xxh3_64(b)
         } else {
             xxh3_64(w.to_lowercase().as_bytes())
-        };
-        out.push(h);
+        }
+    };
+    for p in paragraphs {
+        if p.is_ascii() {
+            // Byte by byte: for ASCII, `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`.
+            let bytes = p.as_bytes();
+            let mut start = None;
+            for (i, b) in bytes.iter().enumerate() {
+                match (b.is_ascii_alphanumeric(), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        out.push(hash(&p[s..i]));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = start {
+                out.push(hash(&p[s..]));
+            }
+            continue;
+        }
+        for w in p
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            out.push(hash(w));
+        }
     }
     out
 }
@@ -172,6 +195,25 @@ mod tests {
         behind closed doors at alliance headquarters, focused on whether the United States \
         should station additional interceptor batteries in Poland and Romania or keep them on \
         ships in the Baltic and the Black Sea, two diplomats familiar with the discussion said.";
+
+    #[test]
+    fn ascii_fast_path_splits_words_like_the_general_one() {
+        let long = "x".repeat(70);
+        for text in [
+            BASE,
+            "a-b c_d e1 ,,, F",
+            "",
+            long.as_str(),
+            "Zürich x-y 3.5",
+        ] {
+            let general: Vec<u64> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
+                .collect();
+            assert_eq!(words(std::iter::once(text)), general, "{text:?}");
+        }
+    }
 
     #[test]
     fn near_texts_are_near_and_different_texts_far() {

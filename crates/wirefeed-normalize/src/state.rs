@@ -51,6 +51,10 @@ const DB_CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// being dropped as an exact duplicate of that story.
 const CANCELED_SALT: u64 = 0x6b69_6c6c_6b69_6c6c;
 
+/// A pointer to a re-post carries its original's fingerprint salted with this, so the window
+/// (and the sink's restore) tell the pointer from the original.
+const POINTER_SALT: u64 = 0x706f_696e_7465_7221;
+
 /// Tunables of the story window; see the matching `NormalizeConfig` fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateConfig {
@@ -354,6 +358,44 @@ impl StoryState {
         });
         self.enforce_count();
         decision
+    }
+
+    /// Turns a re-post `check` found to duplicate `of` into a pointer to it, to be published
+    /// (and committed after delivery) like a story: `duplicate_of` is set and the fingerprint
+    /// salted, so the pointer is remembered beside its original without being mistaken for it.
+    ///
+    /// Returns `false` (drop it) when the re-post has no identity of its own — it is a re-send
+    /// of a story in the window (same uri, guid, link or headline key), so a pointer would
+    /// overwrite or repeat that story under its own key — or when this pointer was already
+    /// published.
+    pub fn pointer(&mut self, story: &mut Story, of: &str, now: DateTime<Utc>) -> bool {
+        let keys = identity_keys(story);
+        if uri_id(&story.uri) == uri_id(of)
+            || self.by_uri.contains_key(&uri_id(&story.uri))
+            || keys.iter().any(|k| *k != 0 && self.by_key.contains_key(k))
+        {
+            return false;
+        }
+        let fp = dedup_fingerprint(story) ^ POINTER_SALT;
+        if self.by_fp.contains_key(&fp) {
+            return false;
+        }
+        story.duplicate_of = Some(of.to_string());
+        story.fingerprint ^= POINTER_SALT;
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.insert(Record {
+            seq,
+            uri: uri_id(&story.uri),
+            fp,
+            sim: 0,
+            keys,
+            version: story.version,
+            at: unix_secs(now),
+            durable: false,
+        });
+        self.enforce_count();
+        true
     }
 
     /// Records a delivered story (one `check` returned `New` or `Version` for) durably.

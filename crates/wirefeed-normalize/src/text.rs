@@ -15,28 +15,59 @@ fn is_invisible(c: char) -> bool {
 /// invisible characters, and trims.
 pub(crate) fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        // Fast path: printable ASCII has nothing invisible (most wire text is ASCII).
-        if word.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            out.push_str(word);
-        } else {
-            out.extend(word.chars().filter(|&c| !is_invisible(c)));
-        }
-    }
-    // A word made only of invisible characters leaves a stray space.
-    if out.ends_with(' ') {
-        out.pop();
-    }
+    collapse_into(&mut out, s);
     out
+}
+
+/// [`collapse_ws`] into a reused buffer (cleared first): it runs on every line of every body,
+/// so it makes one pass and no allocation, byte by byte for ASCII (most wire text).
+fn collapse_into(out: &mut String, s: &str) {
+    out.clear();
+    let mut space = false;
+    let bytes = s.as_bytes();
+    if bytes
+        .iter()
+        .all(|&b| (0x21..0x7f).contains(&b) || b == b' ')
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !s.contains("  ")
+    {
+        // Printable ASCII with single inner spaces: already collapsed (most wire lines).
+        out.push_str(s);
+        return;
+    }
+    if s.is_ascii() {
+        // Bytes of ASCII text are chars; `char::is_whitespace` on ASCII is these six.
+        for &b in s.as_bytes() {
+            if b == b' ' || (b'\t'..=b'\r').contains(&b) {
+                space = !out.is_empty();
+            } else if b >= 0x20 && b != 0x7f {
+                if space {
+                    out.push(' ');
+                    space = false;
+                }
+                out.push(b as char);
+            }
+        }
+        return;
+    }
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else if !is_invisible(c) {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
 }
 
 /// `s` in Unicode NFC, without copying when it already is (the quick check answers for
 /// ASCII and most precomposed text without decomposing anything).
 pub(crate) fn nfc(s: &str) -> Cow<'_, str> {
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(s.nfc().collect())
@@ -54,12 +85,17 @@ pub(crate) fn clean_line(s: &str) -> String {
 /// that are debris are dropped wherever they occur, without ending the paragraph.
 pub(crate) fn paragraphs(text: &str, debris: &Debris) -> Vec<String> {
     // `\r\n` and a lone `\r` (old Mac files) both end a line.
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = if text.contains('\r') {
+        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    };
     let text = nfc(&text);
     let mut out = Vec::new();
     let mut cur = String::new();
+    let mut line = String::new();
     for raw in text.split('\n') {
-        let line = collapse_ws(raw);
+        collapse_into(&mut line, raw);
         if line.is_empty() {
             if !cur.is_empty() {
                 out.push(std::mem::take(&mut cur));
@@ -118,6 +154,9 @@ fn strip_prefix_folded<'a>(s: &'a str, prefix: &[char]) -> Option<&'a str> {
     Some(it.next().map_or("", |(i, _)| &s[i..]))
 }
 
+/// Characters of a line compared with the start of every debris entry before the full match.
+const HEAD: usize = 3;
+
 /// Trailing punctuation ignored when a whole line is compared with a debris entry.
 const TRAILING: &[char] = &['.', '!', ':', '…', '>', '›', '»', ' '];
 
@@ -133,6 +172,11 @@ pub(crate) struct Debris {
     /// The longest entry, in characters: a line is only folded that far, since a longer line
     /// can only match an entry as a prefix (this runs on every line of every body).
     longest: usize,
+    /// The first (up to) [`HEAD`] folded characters of each entry: a line starting with none
+    /// of them is not debris, which settles almost every line without folding all of it.
+    /// `None` when an entry is all trailing punctuation (it matches lines by what is left
+    /// after trimming).
+    heads: Option<Vec<Vec<char>>>,
 }
 
 impl Debris {
@@ -147,11 +191,43 @@ impl Debris {
             })
             .collect::<Vec<Entry>>();
         let longest = entries.iter().map(|e| e.folded.len()).max().unwrap_or(0);
-        Debris { entries, longest }
+        // A line matches an entry only if it starts with the entry's bare form (the entry
+        // without trailing punctuation), so that form's first characters are a safe filter.
+        let heads = entries
+            .iter()
+            .map(|e| {
+                let bare = e.folded.len()
+                    - e.folded
+                        .iter()
+                        .rev()
+                        .take_while(|c| TRAILING.contains(c))
+                        .count();
+                (bare > 0).then(|| e.folded[..bare.min(HEAD)].to_vec())
+            })
+            .collect();
+        Debris {
+            entries,
+            longest,
+            heads,
+        }
     }
 
     /// Whether a (whitespace-collapsed) body line is debris.
     pub(crate) fn is_debris_line(&self, line: &str) -> bool {
+        if let Some(heads) = &self.heads {
+            let mut head = ['\0'; HEAD];
+            let mut n = 0;
+            for (slot, c) in head.iter_mut().zip(line.chars()) {
+                *slot = fold_char(c);
+                n += 1;
+            }
+            if !heads
+                .iter()
+                .any(|h| h.len() <= n && h[..] == head[..h.len()])
+            {
+                return false;
+            }
+        }
         let folded = fold_head(line.trim_end_matches(TRAILING), self.longest + 1);
         self.entries.iter().any(|e| {
             let bare: &[char] = {
@@ -230,6 +306,34 @@ mod tests {
         );
         check("Follow us on Twitter and Facebook\n\nx", &["x"]);
         check("Cookies are a snack", &["Cookies are a snack"]);
+    }
+
+    #[test]
+    fn debris_entries_starting_or_made_of_punctuation() {
+        let debris = Debris::new(&["» Read more".to_string(), "***".to_string()]);
+        assert!(debris.is_debris_line("» Read more"));
+        assert!(!debris.is_debris_line("Read more about it"));
+        let stars = Debris::new(&["***".to_string()]);
+        assert!(stars.is_debris_line("***"));
+        assert!(!stars.is_debris_line("a***"));
+    }
+
+    #[test]
+    fn collapse_ascii_and_unicode_alike() {
+        for s in [
+            "  a\t b\x0b c\x01d  ",
+            " \u{a0}é  \u{200b}x\u{2003}y ",
+            "",
+            "\x01 \x02",
+        ] {
+            let want = s
+                .split_whitespace()
+                .map(|w| w.chars().filter(|&c| !is_invisible(c)).collect::<String>())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(collapse_ws(s), want, "{s:?}");
+        }
     }
 
     #[test]

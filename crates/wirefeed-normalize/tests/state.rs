@@ -390,7 +390,10 @@ fn restore_from_published_keeps_duplicates_and_versions_exact() {
         !state.restore(&record, t0()).unwrap(),
         "restoring twice adds nothing"
     );
-    assert_eq!(run(&mut state, &[original.clone()], true), ["exact 0"]);
+    assert_eq!(
+        run(&mut state, std::slice::from_ref(&original), true),
+        ["exact 0"]
+    );
     let mut s = story(&update);
     assert_eq!(state.check(&mut s, t0()), Decision::Version { previous: 1 });
     assert_eq!(s.uri, published.uri);
@@ -400,4 +403,61 @@ fn restore_from_published_keeps_duplicates_and_versions_exact() {
     let mut empty = memory();
     let mut again = story(&original);
     assert_eq!(empty.check(&mut again, t0()), Decision::New);
+}
+
+#[test]
+fn repost_as_pointer_once_and_never_for_a_resend() {
+    let text = body("missile defense", 8);
+    let mut state = memory();
+    let mut original = story(&item("wire", Some("g1"), None, "Talks stall", &text));
+    assert_eq!(state.check(&mut original, t0()), Decision::New);
+    state.commit(&original).unwrap();
+
+    // Another feed syndicating the same text: a pointer with its own uri.
+    let syndicated = item("other", Some("o-7"), None, "Talks stall", &text);
+    let mut repost = story(&syndicated);
+    let Decision::Duplicate { of, .. } = state.check(&mut repost, t0()) else {
+        panic!("a re-post is a duplicate");
+    };
+    assert_eq!(of, original.uri);
+    let fingerprint = repost.fingerprint;
+    assert!(state.pointer(&mut repost, &of, t0()));
+    assert_eq!(repost.duplicate_of.as_deref(), Some(original.uri.as_str()));
+    assert_ne!(repost.uri, original.uri);
+    assert_ne!(repost.fingerprint, fingerprint);
+    let ninjs = repost.to_ninjs();
+    assert_eq!(ninjs.representationtype, "partial");
+    assert_eq!(ninjs.associations[0].uri, original.uri);
+    state.commit(&repost).unwrap();
+
+    // The same re-post again: still a duplicate of the original, but already pointed to.
+    let mut again = story(&syndicated);
+    let Decision::Duplicate { of, .. } = state.check(&mut again, t0()) else {
+        panic!("still a duplicate");
+    };
+    assert_eq!(of, original.uri);
+    assert!(!state.pointer(&mut again, &of, t0()));
+    assert_eq!(again.duplicate_of, None);
+
+    // A re-send of the original (same guid) has no identity of its own: no pointer.
+    let mut resend = story(&item("wire", Some("g1"), None, "Talks stall", &text));
+    let Decision::Duplicate { of, .. } = state.check(&mut resend, t0()) else {
+        panic!("a re-send is a duplicate");
+    };
+    assert!(!state.pointer(&mut resend, &of, t0()));
+    assert_eq!(resend.duplicate_of, None);
+
+    // The original's story goes on: an update still continues it.
+    let mut update = story(&item(
+        "wire",
+        Some("g1"),
+        None,
+        "UPDATE 1-Talks stall",
+        &body("x", 9),
+    ));
+    assert!(matches!(
+        state.check(&mut update, t0()),
+        Decision::Version { .. }
+    ));
+    assert_eq!(update.uri, original.uri);
 }

@@ -1138,6 +1138,7 @@ mod tests {
             places: vec![],
             organisations: vec![],
             people: vec![],
+            duplicate_of: None,
         };
         let by_tag = Route {
             topic: "d".into(),

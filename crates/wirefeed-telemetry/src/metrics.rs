@@ -46,9 +46,11 @@ pub struct Metrics {
     /// `wirefeed_fetch_consecutive_failures{source}`: failed polls since the last success.
     pub fetch_consecutive_failures: IntGaugeVec,
     /// `wirefeed_normalize_stories_total{source, outcome}`: outcome is `accepted`,
-    /// `duplicate` (exact re-post, dropped) or `dead_letter`.
+    /// `duplicate` (re-post, dropped), `pointer` (re-post published as a pointer to its
+    /// original, `normalize.duplicates = "pointer"`) or `dead_letter`.
     pub normalize_stories: IntCounterVec,
-    /// `wirefeed_normalize_duplicates_total{source, kind}`: re-posts dropped; kind is `exact`
+    /// `wirefeed_normalize_duplicates_total{source, kind}`: re-posts found (dropped or
+    /// published as pointers); kind is `exact`
     /// (same normalized body) or `near` (SimHash within the configured distance).
     pub normalize_duplicates: IntCounterVec,
     /// `wirefeed_normalize_versions_total{source}`: stories emitted as a new version (2 or
