@@ -94,10 +94,15 @@ pub struct IngestArgs {
     /// The Kafka output topic.
     #[arg(long, env = "WIREFEED_TOPIC")]
     pub topic: Option<String>,
-    /// Write JSON Lines to this file instead.
-    #[arg(long, value_name = "FILE", conflicts_with = "brokers")]
+    /// Write JSON Lines to this file instead (`-`: standard output, after the run).
+    #[arg(long, value_name = "FILE|-", conflicts_with = "brokers")]
     pub out: Option<PathBuf>,
+    /// One JSON line per input item: emitted as story U version V, dropped as a duplicate of
+    /// U (with the distance), or rejected and why — naming the input file and item.
+    #[arg(long, value_name = "FILE")]
+    pub decisions: Option<PathBuf>,
     /// Durable dedup state, shared with the service to skip what it already published.
+    /// Without it every ingest starts from a fresh, empty story window.
     #[arg(long, value_name = "DIR", env = "WIREFEED_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
     /// Address for /metrics during the run (default: any free port on 127.0.0.1).

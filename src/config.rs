@@ -126,6 +126,12 @@ pub struct SourceConfig {
     /// values are never logged.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// For `dir`: also read the files of subdirectories.
+    #[serde(default)]
+    pub recursive: bool,
+    /// For `dir`: read exactly these files instead of listing `path` (set by `ingest`).
+    #[serde(skip)]
+    pub files: Vec<PathBuf>,
 }
 
 impl SourceConfig {
@@ -172,6 +178,8 @@ impl SourceConfig {
             min_interval: None,
             max_interval: None,
             headers: Default::default(),
+            recursive: false,
+            files: Vec::new(),
         }
     }
 }

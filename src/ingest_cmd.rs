@@ -12,52 +12,52 @@ use wirefeed_telemetry::Metrics;
 
 use crate::cli::IngestArgs;
 use crate::config::{Config, SinkKind, SourceConfig, SourceKind};
+use crate::decisions::DecisionLog;
 use crate::pipeline;
 
-/// Runs the backfill; returns the summary line. `shutdown` stops it early (SIGINT/SIGTERM):
+/// Runs the backfill and prints the summary line (on standard error when the records go to
+/// standard output). `shutdown` stops it early (SIGINT/SIGTERM):
 /// what was read so far is drained and published, as with `run`.
-pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Result<String> {
+pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
     let mut config = match &args.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
-    // Single files are gathered into a private folder, since sources read folders: hard links
-    // (free), or copies when the file is on another file system.
-    let staging = tempfile::tempdir().context("creating a staging folder")?;
+    // Folders are read recursively, one source each; single files together as one source
+    // that reads exactly them, so every record and decision names the real path.
     let mut dirs: Vec<PathBuf> = Vec::new();
-    let mut staged = 0usize;
+    let mut files: Vec<PathBuf> = Vec::new();
     for p in &args.paths {
         let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
         if meta.is_dir() {
             dirs.push(p.clone());
         } else {
-            let name = p.file_name().context("a file path without a name")?;
-            let to = staging
-                .path()
-                .join(format!("{staged:06}-{}", name.to_string_lossy()));
-            if std::fs::hard_link(p, &to).is_err() {
-                std::fs::copy(p, &to).with_context(|| format!("cannot stage {}", p.display()))?;
-            }
-            staged += 1;
+            files.push(p.clone());
         }
     }
-    if staged > 0 {
-        dirs.push(staging.path().to_path_buf());
-    }
-    let total_files: usize = dirs.iter().map(|d| count_files(d)).sum();
-
-    config.sources = dirs
+    let total_files: usize = dirs.iter().map(|d| count_files(d)).sum::<usize>() + files.len();
+    let mut sources: Vec<SourceConfig> = dirs
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let name = if dirs.len() == 1 {
-                args.source.clone()
-            } else {
-                format!("{}-{}", args.source, i + 1)
-            };
-            SourceConfig::new(name, SourceKind::Dir, None, Some(d.clone()))
+        .map(|d| {
+            let mut s = SourceConfig::new(String::new(), SourceKind::Dir, None, Some(d.clone()));
+            s.recursive = true;
+            s
         })
         .collect();
+    if !files.is_empty() {
+        let mut s = SourceConfig::new(String::new(), SourceKind::Dir, None, Some(".".into()));
+        s.files = files;
+        sources.push(s);
+    }
+    let n = sources.len();
+    for (i, s) in sources.iter_mut().enumerate() {
+        s.name = if n == 1 {
+            args.source.clone()
+        } else {
+            format!("{}-{}", args.source, i + 1)
+        };
+    }
+    config.sources = sources;
     if let Some(b) = args.brokers {
         config.sink.kind = SinkKind::Kafka;
         config.sink.kafka.brokers = b;
@@ -65,13 +65,26 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
     if let Some(t) = args.topic {
         config.sink.kafka.topic = t;
     }
+    // `--out -`: the records go to a private file first (the file sink needs one to append
+    // to and restore from), then to standard output once the run is over.
+    let staging = tempfile::tempdir().context("creating a staging folder")?;
+    let to_stdout = args.out.as_deref() == Some(Path::new("-"));
     if let Some(o) = args.out {
         config.sink.kind = SinkKind::File;
-        config.sink.file.path = o;
+        config.sink.file.path = if to_stdout {
+            staging.path().join("stories.jsonl")
+        } else {
+            o
+        };
     }
-    if let Some(s) = args.state_dir {
-        config.state_dir = Some(s);
-    }
+    // A backfill judges its inputs on their own unless told to share the service's window.
+    config.state_dir = args.state_dir;
+    let decisions = match &args.decisions {
+        Some(p) => Some(DecisionLog::new(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )))),
+        None => None,
+    };
     config.listen = args
         .listen
         .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
@@ -99,14 +112,26 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
             }
         })
     };
-    let result = pipeline::run_with_metrics(config, shutdown, true, metrics.clone()).await;
+    let out_path = config.sink.file.path.clone();
+    let result =
+        pipeline::run_with_metrics(config, shutdown, true, metrics.clone(), decisions.clone())
+            .await;
     progress.abort();
     if terminal {
         eprint!("\r\x1b[2K");
     }
+    if let Some(d) = &decisions {
+        d.flush().context("writing the decisions file")?;
+    }
     let summary = result?;
+    if to_stdout {
+        let mut f = std::fs::File::open(&out_path).context("reading the staged output")?;
+        let mut stdout = std::io::stdout().lock();
+        std::io::copy(&mut f, &mut stdout).context("writing standard output")?;
+        stdout.flush()?;
+    }
     let secs = started.elapsed().as_secs_f64();
-    Ok(format!(
+    let line = format!(
         "wirefeed ingest: {} files, published {} stories, dropped {} duplicates, {} dead letters in {:.1}s ({:.1} stories/s)",
         total_files,
         summary.published,
@@ -114,23 +139,18 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
         summary.dead_letters,
         secs,
         summary.published as f64 / secs.max(0.001)
-    ))
+    );
+    if to_stdout {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+    Ok(())
 }
 
-/// Files a dir source would read (its `list` skips hidden and partial files the same way).
+/// Files a recursive dir source would read (the same listing it uses).
 fn count_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    !(name.starts_with('.') || name.ends_with(".tmp") || name.ends_with(".part"))
-                        && e.metadata().is_ok_and(|m| m.is_file())
-                })
-                .count()
-        })
-        .unwrap_or(0)
+    wirefeed_fetch::list_files(dir, true).map_or(0, |f| f.len())
 }
 
 /// The sum of every series of one counter family.

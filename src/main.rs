@@ -4,6 +4,7 @@
 mod check_cmd;
 mod cli;
 mod config;
+mod decisions;
 mod ingest_cmd;
 mod parse_cmd;
 mod pipeline;
@@ -80,8 +81,7 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
                 shutdown.clone(),
                 std::time::Duration::from_secs(9),
             ));
-            println!("{}", ingest_cmd::run(args, shutdown).await?);
-            Ok(())
+            ingest_cmd::run(args, shutdown).await
         }
     }
 }

@@ -21,6 +21,7 @@ use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Route, Sink};
 use wirefeed_telemetry::{Health, Metrics, Queue};
 
 use crate::config::{Config, SinkKind, SourceKind};
+use crate::decisions::DecisionLog;
 
 /// What a finished run did, for the `--once` summary.
 #[derive(Debug, Default)]
@@ -43,15 +44,17 @@ pub async fn run(
     once: bool,
 ) -> anyhow::Result<Summary> {
     let metrics = Arc::new(Metrics::new().context("registering metrics")?);
-    run_with_metrics(config, shutdown, once, metrics).await
+    run_with_metrics(config, shutdown, once, metrics, None).await
 }
 
 /// [`run`] with the caller's [`Metrics`], so `wirefeed ingest` can show progress from them.
+/// `decisions`, when given, gets one line per input item (see [`DecisionLog`]).
 pub async fn run_with_metrics(
     config: Config,
     shutdown: CancellationToken,
     once: bool,
     metrics: Arc<Metrics>,
+    decisions: Option<DecisionLog>,
 ) -> anyhow::Result<Summary> {
     let health = Arc::new(Health::new(
         config.pipeline.backpressure_limit.as_secs() as i64
@@ -207,6 +210,8 @@ pub async fn run_with_metrics(
                     path: s.path.clone().unwrap_or_default(),
                     interval: s.interval.unwrap_or(std::time::Duration::from_secs(2)),
                     max_bytes,
+                    recursive: s.recursive,
+                    files: s.files.clone(),
                 };
                 sources.spawn(wirefeed_fetch::run_dir(
                     src,
@@ -229,6 +234,7 @@ pub async fn run_with_metrics(
         normalizer,
         dedup.clone(),
         metrics.clone(),
+        decisions.clone(),
     ));
     stages.spawn(enrich_stage(
         norm_rx,
@@ -296,6 +302,7 @@ async fn normalize_stage(
     normalizer: Normalizer,
     dedup: Arc<Mutex<Dedup>>,
     metrics: Arc<Metrics>,
+    decisions: Option<DecisionLog>,
 ) {
     let depth = metrics
         .queue_depth
@@ -311,6 +318,9 @@ async fn normalize_stage(
                     .dead_letters
                     .with_label_values(&[dl.stage.as_str(), dl.class.as_str()])
                     .inc();
+                if let Some(d) = &decisions {
+                    d.dead_letter(&dl);
+                }
                 Flow::Dead(dl)
             }
             Flow::Item(raw) => {
@@ -338,6 +348,9 @@ async fn normalize_stage(
                                         &of,
                                         chrono::Utc::now(),
                                     );
+                                if let Some(d) = &decisions {
+                                    d.duplicate(&story, kind.as_str(), &of, distance, pointer);
+                                }
                                 let outcome = if pointer { "pointer" } else { "duplicate" };
                                 metrics
                                     .normalize_stories
@@ -366,6 +379,9 @@ async fn normalize_stage(
                             .normalize_stories
                             .with_label_values(&[&story.source, "accepted"])
                             .inc();
+                        if let Some(d) = &decisions {
+                            d.emitted(&story);
+                        }
                         Flow::Item(story)
                     }
                     Err(e) => {
@@ -378,13 +394,20 @@ async fn normalize_stage(
                             .with_label_values(&[Stage::Normalize.as_str(), e.class().as_str()])
                             .inc();
                         tracing::warn!(source = %raw.source, guid = ?raw.guid, error = %e, "item rejected; dead-lettered");
-                        Flow::Dead(DeadLetter::new(
+                        if let Some(d) = &decisions {
+                            d.rejected(&raw, &e.to_string());
+                        }
+                        let dl = DeadLetter::new(
                             Stage::Normalize,
                             e.class(),
                             raw.source.clone(),
                             e.to_string(),
                             raw.to_json_bytes(),
-                        ))
+                        );
+                        Flow::Dead(match &raw.origin {
+                            Some(o) => dl.with_origin(o.clone()),
+                            None => dl,
+                        })
                     }
                 }
             }

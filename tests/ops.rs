@@ -214,3 +214,113 @@ fn ingest_backfills_folders_and_single_files_once_and_summarises() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("/nonexistent/wirefeed-backfill"));
 }
+
+#[test]
+fn ingest_decisions_name_every_input_item_and_its_fate() {
+    let tmp = tempfile::tempdir().unwrap();
+    // An archive tree: the sample wire copy two levels down, a broken file, and a feed with
+    // one good item and one empty item.
+    let deep = tmp.path().join("archive/2025/10");
+    std::fs::create_dir_all(&deep).unwrap();
+    for e in std::fs::read_dir(repo().join("config/samples/wire")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, deep.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        tmp.path().join("archive/broken.xml"),
+        "<rss><channel><item>",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("extra.rss"),
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>http://x/</link><description>d</description>
+<item><guid>ok-1</guid><title>Dockworkers end strike at Rotterdam port</title><description>ROTTERDAM, Oct 14 (Reuters) - Dockworkers at Europe's largest port ended a week-long strike on Tuesday after unions and employers agreed a new wage deal, the union said.</description></item>
+<item><guid>empty-1</guid></item>
+</channel></rss>"#,
+    )
+    .unwrap();
+    let decisions = tmp.path().join("decisions.jsonl");
+    let archive = tmp.path().join("archive").display().to_string();
+    let extra = tmp.path().join("extra.rss").display().to_string();
+    let o = wirefeed(
+        &[
+            "ingest",
+            &archive,
+            &extra,
+            "--out",
+            "-",
+            "--decisions",
+            &decisions.display().to_string(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    // `--out -`: the records on standard output, the summary on standard error.
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        records.len(),
+        4,
+        "three wire stories (one an update) + one feed item"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("published 4 stories"));
+    let v = validator();
+    for r in &records {
+        assert_valid_ninjs(&v, r);
+        let input = r["altids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["role"] == "wirefeed-input")
+            .expect("every record names its input")["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(std::path::Path::new(&input).is_file(), "{input}");
+    }
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&decisions)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 4 wire files + 2 feed items + 1 broken file: one line each.
+    assert_eq!(lines.len(), 7, "{lines:#?}");
+    let find = |input_end: &str, item: Option<&str>| {
+        lines
+            .iter()
+            .find(|l| {
+                l["input"].as_str().unwrap().ends_with(input_end)
+                    && item.is_none_or(|i| l["item"] == i)
+            })
+            .unwrap_or_else(|| panic!("no decision for {input_end} {item:?}: {lines:#?}"))
+    };
+    let original = find("archive/2025/10/001_missile_defense.txt", None);
+    assert_eq!(original["decision"], "emitted");
+    assert_eq!(original["version"], 1);
+    let uri = original["uri"].as_str().unwrap();
+    let update = find("002_missile_defense_update.txt", None);
+    assert_eq!(
+        (&update["decision"], &update["uri"], &update["version"]),
+        (&"emitted".into(), &uri.into(), &2.into())
+    );
+    let repost = find("003_missile_defense_repost.txt", None);
+    assert_eq!(repost["decision"], "duplicate");
+    assert_eq!(repost["of"], uri);
+    assert_eq!(repost["distance"], 0);
+    let broken = find("archive/broken.xml", None);
+    assert_eq!(
+        (&broken["decision"], &broken["stage"]),
+        (&"rejected".into(), &"fetch".into())
+    );
+    assert!(!broken["reason"].as_str().unwrap().is_empty());
+    assert_eq!(find("extra.rss", Some("ok-1"))["decision"], "emitted");
+    let empty = find("extra.rss", Some("empty-1"));
+    assert_eq!(
+        (&empty["decision"], &empty["stage"]),
+        (&"rejected".into(), &"normalize".into())
+    );
+    assert!(empty["reason"].as_str().unwrap().contains("no headline"));
+}

@@ -18,6 +18,11 @@ pub struct DirSource {
     pub path: PathBuf,
     pub interval: Duration,
     pub max_bytes: usize,
+    /// Also read the files of subdirectories (a backfill of an archive tree).
+    pub recursive: bool,
+    /// When not empty: read exactly these files instead of listing `path` (`wirefeed ingest`
+    /// given single files).
+    pub files: Vec<PathBuf>,
 }
 
 /// A file younger than this may still be being written; it is picked up on the next scan.
@@ -37,7 +42,12 @@ pub async fn run_dir(
     let mut read: HashMap<PathBuf, (u64, SystemTime)> = HashMap::new();
     let mut seen = Seen::default();
     loop {
-        match list(&source.path) {
+        let listed = if source.files.is_empty() {
+            list(&source.path, source.recursive)
+        } else {
+            stat_all(&source.files)
+        };
+        match listed {
             Ok(files) => {
                 for (path, len, mtime) in files {
                     if read.get(&path) == Some(&(len, mtime)) {
@@ -47,7 +57,10 @@ pub async fn run_dir(
                         continue;
                     }
                     read.insert(path.clone(), (len, mtime));
-                    if !read_file(&source, &path, len, &tx, &metrics, &cancel, &mut seen).await {
+                    // One pass reads each file once: every item goes on, and the story window
+                    // judges repeats across files (and says so in decisions and metrics).
+                    let seen = if once { None } else { Some(&mut seen) };
+                    if !read_file(&source, &path, len, &tx, &metrics, &cancel, seen).await {
                         return;
                     }
                 }
@@ -70,9 +83,39 @@ pub async fn run_dir(
     }
 }
 
-/// Regular, non-hidden files sorted by name, so numbered drops are read in order.
-fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, u64, SystemTime)>> {
+/// Regular, non-hidden files sorted by path, so numbered drops are read in order; with
+/// `recursive`, those of non-hidden subdirectories too (symbolic links are not followed, so a
+/// link cycle cannot loop).
+pub fn list(dir: &Path, recursive: bool) -> std::io::Result<Vec<(PathBuf, u64, SystemTime)>> {
     let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        list_one(&dir, recursive, &mut files, &mut dirs)?;
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn stat_all(paths: &[PathBuf]) -> std::io::Result<Vec<(PathBuf, u64, SystemTime)>> {
+    paths
+        .iter()
+        .map(|p| {
+            let meta = std::fs::metadata(p)?;
+            Ok((
+                p.clone(),
+                meta.len(),
+                meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            ))
+        })
+        .collect()
+}
+
+fn list_one(
+    dir: &Path,
+    recursive: bool,
+    files: &mut Vec<(PathBuf, u64, SystemTime)>,
+    dirs: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -81,7 +124,9 @@ fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, u64, SystemTime)>> {
             continue;
         }
         let meta = entry.metadata()?;
-        if meta.is_file() {
+        if recursive && entry.file_type()?.is_dir() {
+            dirs.push(entry.path());
+        } else if meta.is_file() {
             files.push((
                 entry.path(),
                 meta.len(),
@@ -89,8 +134,7 @@ fn list(dir: &Path) -> std::io::Result<Vec<(PathBuf, u64, SystemTime)>> {
             ));
         }
     }
-    files.sort();
-    Ok(files)
+    Ok(())
 }
 
 /// Reads and parses one file; false when the pipeline is shutting down.
@@ -101,7 +145,7 @@ async fn read_file(
     tx: &ItemSender,
     metrics: &Metrics,
     cancel: &CancellationToken,
-    seen: &mut Seen,
+    mut seen: Option<&mut Seen>,
 ) -> bool {
     let started = Instant::now();
     let kind = path
@@ -148,10 +192,14 @@ async fn read_file(
                 .with_label_values(&[&source.name, "ok"])
                 .inc();
             let total = items.len();
+            let origin = path.display().to_string();
             let fresh: Vec<_> = items
                 .into_iter()
-                .filter(|i| seen.is_fresh(i))
-                .map(Flow::Item)
+                .filter(|i| seen.as_mut().is_none_or(|s| s.is_fresh(i)))
+                .map(|mut i| {
+                    i.origin = Some(origin.clone());
+                    Flow::Item(i)
+                })
                 .collect();
             metrics
                 .fetch_items
@@ -178,13 +226,10 @@ async fn read_file(
                 "{}: {e}",
                 path.file_name().unwrap_or_default().to_string_lossy()
             );
-            vec![Flow::Dead(DeadLetter::new(
-                Stage::Fetch,
-                e.class(),
-                source.name.clone(),
-                msg,
-                bytes,
-            ))]
+            vec![Flow::Dead(
+                DeadLetter::new(Stage::Fetch, e.class(), source.name.clone(), msg, bytes)
+                    .with_origin(path.display().to_string()),
+            )]
         }
     };
     for flow in flows {

@@ -219,9 +219,11 @@ pub async fn run_http(
                                     continue;
                                 }
                                 new += 1;
+                                let mut item = e.item;
+                                item.origin = Some(url.clone());
                                 tokio::select! {
                                     _ = cancel.cancelled() => return,
-                                    r = tx.send(Flow::Item(e.item)) => if r.is_err() { return },
+                                    r = tx.send(Flow::Item(item)) => if r.is_err() { return },
                                 }
                             }
                             // ninjs pages: follow `next` a bounded number of times per poll.
@@ -288,7 +290,8 @@ pub async fn run_http(
                             name.clone(),
                             e.to_string(),
                             body.bytes,
-                        );
+                        )
+                        .with_origin(url.clone());
                         tokio::select! {
                             _ = cancel.cancelled() => return,
                             r = tx.send(Flow::Dead(dl)) => if r.is_err() { return },

@@ -35,7 +35,7 @@ use std::time::Duration;
 use wirefeed_model::{Flow, RawItem};
 
 pub use dates::parse_date;
-pub use dir::{run_dir, DirSource};
+pub use dir::{list as list_files, run_dir, DirSource};
 pub use document::{
     parse_document, parse_wire_text, read_document, Document, DocumentKind, Enclosure, Entry,
     FeedMeta, FetchError, Format, Person, PollHints,

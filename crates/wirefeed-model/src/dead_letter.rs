@@ -65,6 +65,9 @@ pub struct DeadLetter {
     #[serde(skip)]
     pub payload: Vec<u8>,
     pub at: DateTime<Utc>,
+    /// The input it came from (file path or feed URL), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl DeadLetter {
@@ -82,7 +85,14 @@ impl DeadLetter {
             source,
             payload,
             at: Utc::now(),
+            origin: None,
         }
+    }
+
+    /// Names the input (file path or feed URL) the dead letter came from.
+    pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
     }
 }
 

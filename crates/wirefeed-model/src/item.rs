@@ -88,6 +88,10 @@ pub struct RawItem {
     /// Publisher's version number, when the format carries one (ninjs, NewsML-G2).
     pub version: Option<u32>,
     pub fetched_at: DateTime<Utc>,
+    /// The input it came from: the file path (directory sources) or the feed URL. Named in
+    /// the record (`altids` role `wirefeed-input`) and in `wirefeed ingest --decisions`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl RawItem {
@@ -108,6 +112,7 @@ impl RawItem {
             language: None,
             version: None,
             fetched_at: Utc::now(),
+            origin: None,
         }
     }
 

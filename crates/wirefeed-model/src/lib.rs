@@ -22,8 +22,8 @@ pub use dead_letter::{DeadLetter, ErrorClass, Flow, Stage};
 pub use item::{ItemFormat, RawItem, Text, TextKind};
 pub use ninjs::{
     Ninjs, NinjsAltId, NinjsAssociation, NinjsBody, NinjsEntity, NinjsGenre, NinjsHeadline,
-    NinjsInfoSource, NinjsSubject, DUPLICATE_OF_ASSOCIATION, NINJS_CONTENT_TYPE, NINJS_SCHEMA_ID,
-    NINJS_VERSION,
+    NinjsInfoSource, NinjsSubject, DUPLICATE_OF_ASSOCIATION, INPUT_ALTID_ROLE, NINJS_CONTENT_TYPE,
+    NINJS_SCHEMA_ID, NINJS_VERSION,
 };
 pub use published::{Published, FINGERPRINT_ALTID_ROLE};
 pub use story::{

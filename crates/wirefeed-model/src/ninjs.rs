@@ -143,6 +143,9 @@ pub struct Ninjs {
     pub associations: Vec<NinjsAssociation>,
 }
 
+/// The `altids` role naming the input a record came from (file path or feed URL).
+pub const INPUT_ALTID_ROLE: &str = "wirefeed-input";
+
 fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -217,6 +220,12 @@ impl Story {
             role: crate::FINGERPRINT_ALTID_ROLE.into(),
             value: format!("{:016x}", self.fingerprint),
         });
+        if let Some(o) = &self.origin {
+            altids.push(NinjsAltId {
+                role: INPUT_ALTID_ROLE.into(),
+                value: o.clone(),
+            });
+        }
 
         // A re-post published as a pointer: no body (the original has it), an association
         // naming the original; `partial` says the record is not the whole story.
@@ -348,6 +357,7 @@ mod tests {
                 rel: "reporter".into(),
             }],
             duplicate_of: None,
+            origin: Some("https://wire.example/world.rss".into()),
         }
     }
 

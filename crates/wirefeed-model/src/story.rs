@@ -166,6 +166,9 @@ pub struct Story {
     /// of the story it repeats. Such a story is written as a partial ninjs record with no
     /// body and an association to that uri.
     pub duplicate_of: Option<String>,
+    /// Where the input came from: the file path or the feed URL (see [`crate::RawItem::origin`]).
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 impl Story {
@@ -203,6 +206,7 @@ impl Story {
             organisations: Vec::new(),
             people: Vec::new(),
             duplicate_of: None,
+            origin: None,
         }
     }
 

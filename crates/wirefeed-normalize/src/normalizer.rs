@@ -229,6 +229,7 @@ impl Normalizer {
             organisations: Vec::new(),
             people: Vec::new(),
             duplicate_of: None,
+            origin: item.origin.clone(),
         })
     }
 

@@ -1139,6 +1139,7 @@ mod tests {
             organisations: vec![],
             people: vec![],
             duplicate_of: None,
+            origin: None,
         };
         let by_tag = Route {
             topic: "d".into(),
