@@ -7,16 +7,18 @@
 //!
 //! `matching/*` is the phrase automaton alone (every phrase of every topic, place and
 //! organisation; target ≥ 200 MB/s), `enricher/*` the whole `Enricher::enrich` (topics,
-//! places, organisations, people; target ≥ 50 MB/s). Inputs: generated wire-like text
+//! places, organisations, people; target ≥ 50 MB/s). `scan/*` is the floor to compare them
+//! with in the same run: one pass over the same bytes counting word starts, the least work
+//! any word-boundary matcher does. Criterion reports MiB/s; the story counts are printed
+//! first, for stories/s. Inputs: generated wire-like text
 //! (always), and Reuters-21578 bodies when `$WIREFEED_CORPORA` (default `../shared/corpora`)
 //! has them; the corpus is read at run time, never copied.
 
 use std::path::PathBuf;
 
-use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wirefeed_enrich::{Enricher, Taxonomy, DEFAULT_TAXONOMY};
-use wirefeed_model::{ItemFormat, PubStatus, Story};
+use wirefeed_model::{ItemFormat, Story};
 
 fn story(headline: &str, paragraphs: Vec<String>) -> Story {
     let mut s = Story::new(
@@ -143,6 +145,18 @@ fn text_bytes(stories: &[Story]) -> u64 {
         .sum::<usize>() as u64
 }
 
+/// ASCII word starts in `text`: the baseline pass.
+fn word_starts(text: &str) -> usize {
+    let mut prev = false;
+    let mut n = 0;
+    for b in std::hint::black_box(text).bytes() {
+        let word = b.is_ascii_alphanumeric();
+        n += usize::from(word && !prev);
+        prev = word;
+    }
+    n
+}
+
 fn bench(c: &mut Criterion) {
     let taxonomy = Taxonomy::from_toml_str(DEFAULT_TAXONOMY, "taxonomy.toml").unwrap();
     let enricher = Enricher::new(taxonomy).unwrap();
@@ -152,6 +166,26 @@ fn bench(c: &mut Criterion) {
         None => eprintln!("Reuters-21578 not found under $WIREFEED_CORPORA; generated text only"),
     }
     for (name, stories) in &inputs {
+        eprintln!(
+            "{name}: {} stories, {} bytes of text",
+            stories.len(),
+            text_bytes(stories)
+        );
+        let mut g = c.benchmark_group("scan");
+        g.throughput(Throughput::Bytes(text_bytes(stories)));
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for s in stories {
+                    n += word_starts(&s.headline);
+                    for p in &s.paragraphs {
+                        n += word_starts(p);
+                    }
+                }
+                n
+            })
+        });
+        g.finish();
         let mut g = c.benchmark_group("matching");
         g.throughput(Throughput::Bytes(text_bytes(stories)));
         g.bench_function(*name, |b| {

@@ -27,10 +27,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use regex::Regex;
 use wirefeed_enrich::{Enricher, Taxonomy, DEFAULT_TAXONOMY};
-use wirefeed_model::{Dateline, ItemFormat, PubStatus, Story};
+use wirefeed_model::{Dateline, ItemFormat, Story};
 
 fn main() {
     let corpora = std::env::var_os("WIREFEED_CORPORA")

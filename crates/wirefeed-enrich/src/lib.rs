@@ -217,15 +217,21 @@ impl Enricher {
     fn hits<'s>(&'s self, texts: &[(&str, f64)]) -> Vec<ScoredHit<'s>> {
         let mut hits = Vec::new();
         for (part, (text, position_weight)) in texts.iter().enumerate() {
-            for h in self.matcher.find(text) {
+            self.matcher.for_each(text, |range, targets| {
+                let found = &text[range.clone()];
                 hits.push(ScoredHit {
-                    text: text[h.range.clone()].to_lowercase(),
+                    // Same result as `to_lowercase` on ASCII, without its Unicode tables.
+                    text: if found.is_ascii() {
+                        found.to_ascii_lowercase()
+                    } else {
+                        found.to_lowercase()
+                    },
                     position_weight: *position_weight,
-                    targets: h.targets,
+                    targets: targets.collect(),
                     part,
-                    range: h.range,
-                });
-            }
+                    range,
+                })
+            });
         }
         hits
     }
@@ -243,7 +249,9 @@ impl Enricher {
     /// The number of accepted phrase matches (word boundaries and case checked) in `text`:
     /// the matching step alone, for benchmarks and diagnostics.
     pub fn count_matches(&self, text: &str) -> usize {
-        self.matcher.find(text).len()
+        let mut n = 0;
+        self.matcher.for_each(text, |_, _| n += 1);
+        n
     }
 
     /// The topic ids this enricher can assign, in taxonomy order.

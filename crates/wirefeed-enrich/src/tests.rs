@@ -3,8 +3,7 @@
 
 use std::sync::OnceLock;
 
-use chrono::Utc;
-use wirefeed_model::{Credit, CreditRole, Dateline, ItemFormat, PlaceKind, PubStatus, Story};
+use wirefeed_model::{Credit, CreditRole, Dateline, ItemFormat, PlaceKind, Story};
 
 use crate::{Enricher, Taxonomy, DEFAULT_TAXONOMY};
 
@@ -351,6 +350,10 @@ fn people_patterns() {
         "Prime Minister David Cameron met Foreign Minister Sergei Lavrov on Tuesday.",
         "Secretary of State John Kerry and General Motors Co said. Lavrov later left.",
         "The spokesman, Dmitry Peskov, said Cameron would return.",
+        // A title inside a word is no title; overlapping title prefixes ("Sen." and
+        // "Senator") and a title inside a longer one ("Deputy Prime Minister") still work.
+        "ExPresident John Smith and Sen. Bob Dole met Senator Sam Nunn.",
+        "Deputy Prime Minister Nick Clegg spoke to Under Secretary of Defense James Miller.",
     ]);
     assert_eq!(
         found,
@@ -358,7 +361,11 @@ fn people_patterns() {
             "David Cameron",
             "Sergei Lavrov",
             "John Kerry",
-            "Dmitry Peskov"
+            "Dmitry Peskov",
+            "Bob Dole",
+            "Sam Nunn",
+            "Nick Clegg",
+            "James Miller"
         ]
     );
 }
@@ -524,6 +531,15 @@ fn organisations_by_list_and_by_pattern() {
             &["European Community", "GATT", "OPEC", "Bundesbank", "OECD"],
         ),
         ("We met at the ec office in gatt street.", &[]),
+        // Short acronyms never match inside words, in any case.
+        (
+            "EUROPEAN NEUTER; neutral Europe; UNDERWRITERS under a FUND, Unilever",
+            &[],
+        ),
+        (
+            "The EU and the UN agreed; the EU's plan went to the U.N.",
+            &["European Union", "United Nations"],
+        ),
     ];
     for (text, want) in cases {
         let mut s = story("Headline", &[text]);
