@@ -161,6 +161,9 @@ pub struct Person {
     /// Atom `uri`, JSON Feed `url`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON Feed `avatar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 impl Person {
@@ -292,6 +295,10 @@ pub struct Document {
     pub entries: Vec<Entry>,
     /// Things the operator should know: unreadable dates, unexpanded entities, replaced bytes.
     pub warnings: Vec<String>,
+    /// Where an RSS/Atom document breaks its spec (what the W3C feed validator reports as
+    /// errors). Kept apart from `warnings`: a feed that is permanently sloppy but readable
+    /// would otherwise log on every poll.
+    pub validation: Vec<String>,
     pub hints: PollHints,
 }
 
@@ -367,6 +374,7 @@ fn read_unguarded(
             feed: FeedMeta::default(),
             entries: vec![Entry::new(item)],
             warnings: Vec::new(),
+            validation: Vec::new(),
             hints: PollHints::default(),
         }
     } else if first == Some('<') {

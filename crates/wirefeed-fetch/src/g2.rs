@@ -21,6 +21,7 @@ fn empty(format: Format, warnings: Vec<String>) -> Document {
         feed: FeedMeta::default(),
         entries: Vec::new(),
         warnings,
+        validation: Vec::new(),
         hints: PollHints::default(),
     }
 }

@@ -189,6 +189,9 @@ pub async fn run_http(
                         for w in &doc.warnings {
                             tracing::warn!(source = %name, format = ?doc.format, warning = %w, "feed parsed with warnings");
                         }
+                        for v in &doc.validation {
+                            tracing::debug!(source = %name, format = ?doc.format, violation = %v, "feed breaks its spec");
+                        }
                         let (mut new, mut unchanged) = (0u64, 0u64);
                         let hint = [doc.hints.ttl, doc.hints.update_period, body.max_age]
                             .into_iter()

@@ -28,6 +28,7 @@ mod ninjs;
 mod seen;
 mod state;
 mod universal;
+mod validate;
 mod xml;
 
 use std::time::Duration;
