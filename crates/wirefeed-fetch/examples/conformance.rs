@@ -379,7 +379,11 @@ fn newsml(root: &Path) -> Row {
                         i.title.is_some(),
                         i.content.is_some(),
                         i.guid.is_some(),
-                        i.version.is_some() || doc.format != wirefeed_fetch::Format::NewsmlG2,
+                        i.version.is_some()
+                            || !matches!(
+                                doc.format,
+                                wirefeed_fetch::Format::NewsmlG2 | wirefeed_fetch::Format::Newsml1
+                            ),
                     ] {
                         row.fields += 1;
                         row.agree += usize::from(ok);

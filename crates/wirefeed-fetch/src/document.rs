@@ -135,6 +135,8 @@ pub enum Format {
     NewsmlG2,
     Nitf,
     WireText,
+    /// NewsML 1.x, IPTC's predecessor of NewsML-G2, still sent by some agencies.
+    Newsml1,
 }
 
 impl Format {
@@ -147,6 +149,7 @@ impl Format {
             Format::NewsmlG2 => ItemFormat::NewsmlG2,
             Format::Nitf => ItemFormat::Nitf,
             Format::WireText => ItemFormat::WireText,
+            Format::Newsml1 => ItemFormat::Newsml1,
         }
     }
 }
@@ -386,11 +389,7 @@ fn read_unguarded(
                 | "contentMeta" | "contentSet",
             ) => crate::g2::read_newsml(text, source, now)?,
             Some("nitf") => crate::g2::read_nitf(text, source, now)?,
-            Some("NewsML") => {
-                return Err(FetchError::Parse(
-                    "NewsML 1.x is not supported (NewsML-G2 is)".into(),
-                ))
-            }
+            Some("NewsML" | "NewsItem") => crate::g2::read_newsml1(text, source, now)?,
             _ => crate::feed::read_feed(text, source, base_uri, now)?,
         }
     } else {

@@ -47,6 +47,7 @@ impl Document {
             Format::NewsmlG2 => "newsml-g2",
             Format::Nitf => "nitf",
             Format::WireText => "wire-text",
+            Format::Newsml1 => "newsml-1",
         }
     }
 

@@ -475,3 +475,66 @@ fn atom_entries_without_published_fall_back_to_updated_and_specs_are_checked() {
     // Agency formats are not feed-validated.
     assert!(read(G2).validation.is_empty());
 }
+
+/// Our own NewsML 1.2 sample, shaped like agency output: a NITF body in one item, an XHTML
+/// `Body` component beside headline and style-sheet components in another.
+const NEWSML1: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<NewsML Version="1.2"><NewsEnvelope><DateAndTime>20240102T100000Z</DateAndTime></NewsEnvelope>
+<NewsItem xml:lang="en"><Identification><NewsIdentifier><ProviderId>example.com</ProviderId>
+ <DateId>20240102</DateId><NewsItemId>TX-1</NewsItemId><RevisionId PreviousRevision="1" Update="N">2</RevisionId>
+ <PublicIdentifier>urn:newsml:example.com:20240102:TX-1:2</PublicIdentifier></NewsIdentifier></Identification>
+ <NewsManagement><NewsItemType FormalName="News"/><FirstCreated>20240102T090000+0000</FirstCreated>
+ <ThisRevisionCreated>20240102T100000+0000</ThisRevisionCreated><Status FormalName="Usable"/></NewsManagement>
+ <NewsComponent><NewsLines><HeadLine>Harbour reopens after storm</HeadLine></NewsLines>
+  <AdministrativeMetadata><Creator><Party FormalName="Jane Doe"/></Creator></AdministrativeMetadata>
+  <DescriptiveMetadata><SubjectCode><Subject FormalName="16000000"/></SubjectCode>
+   <Location><Property FormalName="City" Value="Bergen"/></Location></DescriptiveMetadata>
+  <ContentItem><MediaType FormalName="Text"/><DataContent><nitf><body><body.content>
+   <p>The harbour reopened.</p></body.content></body></nitf></DataContent></ContentItem></NewsComponent></NewsItem>
+<NewsItem><Identification><NewsIdentifier><ProviderId>example.com</ProviderId><DateId>20240102</DateId>
+ <NewsItemId>TX-2</NewsItemId><RevisionId>1</RevisionId></NewsIdentifier></Identification>
+ <NewsComponent>
+  <NewsComponent><Role FormalName="StyleSheet"/><ContentItem><MimeType FormalName="text/css"/><DataContent>p{}</DataContent></ContentItem></NewsComponent>
+  <NewsComponent><Role FormalName="HeadLine"/><NewsLines><HeadLine>Second story</HeadLine></NewsLines>
+   <ContentItem><MimeType FormalName="text/xhtml"/><DataContent><html><body><h1>Second story</h1></body></html></DataContent></ContentItem></NewsComponent>
+  <NewsComponent><Role FormalName="Body"/><ContentItem><MimeType FormalName="text/xhtml"/><DataContent>
+   <html><body><p>Body text.</p></body></html></DataContent></ContentItem></NewsComponent>
+ </NewsComponent></NewsItem>
+</NewsML>"#;
+
+#[test]
+fn newsml1_items_become_stories_with_id_version_headline_and_body() {
+    let doc = read(NEWSML1);
+    assert_eq!(doc.format, Format::Newsml1);
+    assert_eq!(doc.entries.len(), 2);
+    let a = &doc.entries[0];
+    assert_eq!(a.item.format, ItemFormat::Newsml1);
+    // The revision is the version, not part of the story id.
+    assert_eq!(
+        a.item.guid.as_deref(),
+        Some("urn:newsml:example.com:20240102:TX-1")
+    );
+    assert_eq!(a.item.version, Some(2));
+    assert_eq!(a.item.title.as_deref(), Some("Harbour reopens after storm"));
+    assert!(a
+        .item
+        .content
+        .as_ref()
+        .unwrap()
+        .value
+        .contains("The harbour reopened."));
+    assert_eq!(a.item.authors, ["Jane Doe"]);
+    assert_eq!(a.item.categories, ["16000000"]);
+    assert_eq!(a.item.language.as_deref(), Some("en"));
+    assert!(a.item.published.is_some() && a.item.updated > a.item.published);
+    assert_eq!(a.pub_status.as_deref(), Some("usable"));
+    assert_eq!(a.located.as_deref(), Some("Bergen"));
+    let b = &doc.entries[1];
+    assert_eq!(b.item.title.as_deref(), Some("Second story"));
+    let body = &b.item.content.as_ref().unwrap().value;
+    assert!(
+        body.contains("Body text.") && !body.contains("p{}") && !body.contains("<h1>"),
+        "{body}"
+    );
+    assert_eq!(b.item.version, Some(1));
+}
