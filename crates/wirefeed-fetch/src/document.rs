@@ -225,6 +225,9 @@ impl Person {
 /// Feed-level fields (empty for single-story formats).
 #[derive(Debug, Clone, Default)]
 pub struct FeedMeta {
+    /// The format's version as the document declares it (`2.0`, `0.91`, Atom `1.0`/`0.3`,
+    /// JSON Feed `1.1`), gofeed's `feedVersion`.
+    pub version: Option<String>,
     pub title: Option<String>,
     pub link: Option<String>,
     /// Every link of the feed, the main one first.

@@ -47,6 +47,14 @@ pub(crate) fn read_feed(
     // so a document this parser refuses is simply left as feed-rs read it.
     let mut ignored = Vec::new();
     if let Ok(root) = crate::xml::parse(text, &mut ignored) {
+        doc.feed.version = match root.name.as_str() {
+            // A missing RSS version is read as 2.0 (see `upgrade_rss_version`).
+            "rss" => Some(root.attr("version").unwrap_or("2.0").to_string()),
+            "RDF" => Some("1.0".into()),
+            "feed" if text.contains("http://purl.org/atom/ns#") => Some("0.3".into()),
+            "feed" => Some("1.0".into()),
+            _ => None,
+        };
         if doc.format == Format::Rss {
             fill_from_extensions(&root, &mut doc, source, now);
         }
@@ -365,6 +373,11 @@ fn fill_json_feed(value: &serde_json::Value, doc: &mut Document) {
         }
     }
     let f = &mut doc.feed;
+    f.version = match value.get("version").and_then(|v| v.as_str()) {
+        Some(v) if v.ends_with("/1") || v.starts_with("1.0") => Some("1.0".into()),
+        Some(v) if v.ends_with("/1.1") || v.starts_with("1.1") => Some("1.1".into()),
+        _ => None,
+    };
     if f.feed_link.is_none() {
         f.feed_link = value
             .get("feed_url")
@@ -411,6 +424,7 @@ fn parse(
         FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => Format::Rss,
     };
     let meta = FeedMeta {
+        version: None,
         title: feed.title.as_ref().map(|t| t.content.clone()),
         link: feed
             .links

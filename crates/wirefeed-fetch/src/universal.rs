@@ -66,6 +66,7 @@ impl Document {
         put_people(&mut feed, &f.authors);
         put(&mut feed, "categories", json!(f.categories));
         feed.insert("feedType".into(), json!(self.feed_type()));
+        put(&mut feed, "feedVersion", json!(f.version));
         let items: Vec<Value> = self
             .entries
             .iter()
