@@ -359,6 +359,23 @@ fn atom_entry(e: &Element, feed_author: bool, f: &mut Findings) {
         f.add("<entry> has no <author> and neither has its feed".into());
     }
     atom_common(e, f);
+    for src in core(e, "source") {
+        once(
+            src,
+            &[
+                "id",
+                "title",
+                "subtitle",
+                "updated",
+                "rights",
+                "icon",
+                "logo",
+                "generator",
+            ],
+            f,
+        );
+        atom_common(src, f);
+    }
     if let Some(c) = core(e, "content").next() {
         if c.attr("src").is_some() && core(e, "summary").next().is_none() {
             f.add("<entry> has out-of-line <content src> but no <summary>".into());
@@ -375,11 +392,20 @@ fn atom_common(e: &Element, f: &mut Findings) {
     for id in core(e, "id") {
         uri_id(&id.text(), f);
     }
+    // Atom's URI and date elements allow no surrounding whitespace.
+    for n in ["id", "updated", "published", "icon", "logo"] {
+        for c in core(e, n) {
+            untrimmed(c, f);
+        }
+    }
     for p in core(e, "author").chain(core(e, "contributor")) {
         require(p, &["name"], f);
         once(p, &["name", "uri", "email"], f);
         for m in core(p, "email") {
             email(&m.text(), "email", f);
+        }
+        for u in core(p, "uri") {
+            untrimmed(u, f);
         }
     }
     for c in core(e, "category") {
@@ -424,6 +450,20 @@ fn atom_common(e: &Element, f: &mut Findings) {
     }
 }
 
+fn untrimmed(e: &Element, f: &mut Findings) {
+    let raw: String = e
+        .children
+        .iter()
+        .filter_map(|n| match n {
+            crate::xml::Node::Text(t) => Some(t.as_str()),
+            crate::xml::Node::Element(_) => None,
+        })
+        .collect();
+    if raw.trim() != raw {
+        f.add(format!("<{}> has whitespace around its value", e.name));
+    }
+}
+
 /// Checks every element and attribute whose meaning does not depend on the format.
 fn walk(e: &Element, parent: &str, f: &mut Findings) {
     let text = || e.text();
@@ -441,18 +481,57 @@ fn walk(e: &Element, parent: &str, f: &mut Findings) {
         ("", "language") | ("dc", "language") => language(&text(), f),
         (_, "email") => email(&text(), "email", f),
         ("", "uri" | "icon" | "logo") => uri(&text(), &e.name, f),
+        (_, "expires") => rfc3339(&text(), &e.name, f),
+        (_, "license" | "ping" | "origLink" | "origEnclosureLink" | "awareness")
+            if !text().is_empty() =>
+        {
+            full_url(&text(), &e.name, f)
+        }
+        (_, n) if INTEGERS.contains(&n) => integer(&text(), n, f),
         _ => {}
     }
     for (k, v) in &e.attrs {
         match k.as_str() {
-            "href" | "src" | "scheme" | "resource" | "about" | "base" => uri(v, k, f),
+            "href" | "src" | "resource" | "about" | "base" => uri(v, k, f),
+            // Atom category schemes and link relations name vocabularies: absolute IRIs.
+            "scheme" => full_url(v, "scheme", f),
             "url" => full_url(v, "url attribute", f),
             "lang" | "hreflang" if !v.is_empty() => language(v, f),
+            "when" | "since" | "until" => rfc3339(v, k, f),
+            "length" | "updates" | "fileSize" | "bitrate" | "duration" | "width" | "height"
+                if e.prefix != "g" =>
+            {
+                integer(v, k, f)
+            }
             _ => {}
         }
     }
     for c in e.elements() {
         walk(c, &e.name, f);
+    }
+}
+
+/// Elements whose value is a non-negative integer in every vocabulary that uses the name
+/// (RSS image, OpenSearch, Atom threading, FeedSync, iTunes).
+const INTEGERS: &[&str] = &[
+    "width",
+    "height",
+    "totalResults",
+    "startIndex",
+    "itemsPerPage",
+    "total",
+    "count",
+    "sequence",
+    "season",
+    "episode",
+];
+
+fn integer(v: &str, what: &str, f: &mut Findings) {
+    if v.trim().parse::<u64>().is_err() {
+        f.add(format!(
+            "{what} {:?} is not a non-negative integer",
+            v.trim()
+        ));
     }
 }
 
