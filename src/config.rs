@@ -132,6 +132,31 @@ pub struct SourceConfig {
     /// For `dir`: read exactly these files instead of listing `path` (set by `ingest`).
     #[serde(skip)]
     pub files: Vec<PathBuf>,
+    /// For `http`: credentials, `{ basic = { username = "u", password = "${PASS}" } }` or
+    /// `{ bearer = { token = "${TOKEN}" } }`; `${VAR}` as in `headers`.
+    pub auth: Option<AuthConfig>,
+}
+
+/// Per-source credentials as written in the config (before `${VAR}` expansion).
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum AuthConfig {
+    Basic { username: String, password: String },
+    Bearer { token: String },
+}
+
+/// A config file may hold a literal secret: Debug never shows it.
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthConfig::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &"<redacted>")
+                .finish(),
+            AuthConfig::Bearer { .. } => f.write_str("Bearer(<redacted>)"),
+        }
+    }
 }
 
 impl SourceConfig {
@@ -140,27 +165,58 @@ impl SourceConfig {
     pub fn resolved_headers(&self) -> anyhow::Result<Vec<(String, String)>> {
         let mut out = Vec::new();
         for (k, v) in &self.headers {
-            let mut value = String::new();
-            let mut rest = v.as_str();
-            while let Some(at) = rest.find("${") {
-                value.push_str(&rest[..at]);
-                let end = rest[at..].find('}').ok_or_else(|| {
-                    anyhow::anyhow!("source {:?}: header {k}: unclosed ${{", self.name)
-                })?;
-                let var = &rest[at + 2..at + end];
-                let val = std::env::var(var).map_err(|_| {
-                    anyhow::anyhow!(
-                        "source {:?}: header {k} needs environment variable {var}, which is not set",
-                        self.name
-                    )
-                })?;
-                value.push_str(&val);
-                rest = &rest[at + end + 1..];
-            }
-            value.push_str(rest);
-            out.push((k.clone(), value));
+            out.push((k.clone(), self.expand(&format!("header {k}"), v)?));
         }
         Ok(out)
+    }
+
+    /// The credentials with `${VAR}` replaced; an `Authorization` header as well is an error
+    /// (which one would win is not obvious).
+    pub fn resolved_auth(&self) -> anyhow::Result<Option<wirefeed_fetch::Auth>> {
+        let Some(auth) = &self.auth else {
+            return Ok(None);
+        };
+        anyhow::ensure!(
+            !self
+                .headers
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case("authorization")),
+            "source {:?}: both auth and an Authorization header; keep one",
+            self.name
+        );
+        Ok(Some(match auth {
+            AuthConfig::Basic { username, password } => wirefeed_fetch::Auth::Basic {
+                username: self.expand("auth.basic.username", username)?,
+                password: self.expand("auth.basic.password", password)?,
+            },
+            AuthConfig::Bearer { token } => {
+                wirefeed_fetch::Auth::Bearer(self.expand("auth.bearer.token", token)?)
+            }
+        }))
+    }
+
+    /// `${VAR}` → the environment variable. Errors name the source, the field and the
+    /// variable, never a value.
+    fn expand(&self, what: &str, v: &str) -> anyhow::Result<String> {
+        let mut value = String::new();
+        let mut rest = v;
+        while let Some(at) = rest.find("${") {
+            value.push_str(&rest[..at]);
+            let end = rest[at..]
+                .find('}')
+                .ok_or_else(|| anyhow::anyhow!("source {:?}: {what}: unclosed ${{", self.name))?;
+            let var = &rest[at + 2..at + end];
+            let val = std::env::var(var).map_err(|_| {
+                anyhow::anyhow!(
+                    "source {:?}: {what} needs environment variable {var}, which is not set",
+                    self.name
+                )
+            })?;
+            value.push_str(&val);
+            rest = &rest[at + end + 1..];
+        }
+        value.push_str(rest);
+        Ok(value)
     }
 }
 
@@ -180,6 +236,7 @@ impl SourceConfig {
             headers: Default::default(),
             recursive: false,
             files: Vec::new(),
+            auth: None,
         }
     }
 }
@@ -434,6 +491,7 @@ impl Config {
                 }
             }
             s.resolved_headers()?;
+            s.resolved_auth()?;
             if let (Some(lo), Some(hi)) = (s.min_interval, s.max_interval) {
                 anyhow::ensure!(lo <= hi, "source {:?}: min_interval > max_interval", s.name);
             }
@@ -655,5 +713,42 @@ headers = { "X-Api-Key" = "key-${WIREFEED_TEST_SECRET_HDR}", "Accept" = "applica
             e.contains("WIREFEED_TEST_UNSET_VAR") && !e.contains("s3cret"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn auth_is_read_expanded_and_redacted() {
+        let s: SourceConfig = toml::from_str(
+            r#"name = "wire"
+kind = "http"
+url = "http://x/"
+auth = { basic = { username = "wire", password = "${WIREFEED_TEST_SECRET_PASS}" } }"#,
+        )
+        .unwrap();
+        std::env::set_var("WIREFEED_TEST_SECRET_PASS", "pa55word");
+        let auth = s.resolved_auth().unwrap().unwrap();
+        assert_eq!(
+            auth,
+            wirefeed_fetch::Auth::Basic {
+                username: "wire".into(),
+                password: "pa55word".into()
+            }
+        );
+        assert!(!format!("{auth:?}").contains("pa55word"));
+        let s: SourceConfig = toml::from_str(
+            r#"name = "api"
+kind = "http"
+url = "http://x/"
+auth = { bearer = { token = "literal-t0ken" } }"#,
+        )
+        .unwrap();
+        assert!(!format!("{s:?}").contains("literal-t0ken"), "{s:?}");
+        assert_eq!(
+            s.resolved_auth().unwrap(),
+            Some(wirefeed_fetch::Auth::Bearer("literal-t0ken".into()))
+        );
+        let mut both = s.clone();
+        both.headers
+            .insert("authorization".into(), "Bearer x".into());
+        assert!(both.resolved_auth().is_err());
     }
 }

@@ -31,6 +31,7 @@ pub async fn run(args: crate::cli::ParseArgs) -> anyhow::Result<()> {
         "format": doc.format,
         "encoding": doc.encoding,
         "warnings": doc.warnings,
+        "validation": doc.validation,
         "feed": doc.to_universal(),
     });
     let text = serde_json::to_string_pretty(&out)?;

@@ -190,6 +190,7 @@ pub async fn run_with_metrics(
                     min_interval: s.min_interval,
                     max_interval: s.max_interval,
                     headers: s.resolved_headers()?,
+                    auth: s.resolved_auth()?,
                     state_dir: config.state_dir.clone(),
                     hosts: hosts.clone(),
                     documents: documents.clone(),

@@ -173,6 +173,9 @@ async fn read_file(
                         for w in &doc.warnings {
                             tracing::warn!(source = %source.name, file = %path.display(), warning = %w, "file parsed with warnings");
                         }
+                        for v in &doc.validation {
+                            tracing::debug!(source = %source.name, file = %path.display(), violation = %v, "file breaks its spec");
+                        }
                         Ok(doc.entries.into_iter().map(|e| e.item).collect::<Vec<_>>())
                     }
                     Err(e) => Err((e, bytes)),

@@ -135,6 +135,8 @@ pub enum Format {
     NewsmlG2,
     Nitf,
     WireText,
+    /// NewsML 1.x, IPTC's predecessor of NewsML-G2, still sent by some agencies.
+    Newsml1,
 }
 
 impl Format {
@@ -147,6 +149,7 @@ impl Format {
             Format::NewsmlG2 => ItemFormat::NewsmlG2,
             Format::Nitf => ItemFormat::Nitf,
             Format::WireText => ItemFormat::WireText,
+            Format::Newsml1 => ItemFormat::Newsml1,
         }
     }
 }
@@ -161,6 +164,9 @@ pub struct Person {
     /// Atom `uri`, JSON Feed `url`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON Feed `avatar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 impl Person {
@@ -219,6 +225,9 @@ impl Person {
 /// Feed-level fields (empty for single-story formats).
 #[derive(Debug, Clone, Default)]
 pub struct FeedMeta {
+    /// The format's version as the document declares it (`2.0`, `0.91`, Atom `1.0`/`0.3`,
+    /// JSON Feed `1.1`), gofeed's `feedVersion`.
+    pub version: Option<String>,
     pub title: Option<String>,
     pub link: Option<String>,
     /// Every link of the feed, the main one first.
@@ -292,6 +301,10 @@ pub struct Document {
     pub entries: Vec<Entry>,
     /// Things the operator should know: unreadable dates, unexpanded entities, replaced bytes.
     pub warnings: Vec<String>,
+    /// Where an RSS/Atom document breaks its spec (what the W3C feed validator reports as
+    /// errors). Kept apart from `warnings`: a feed that is permanently sloppy but readable
+    /// would otherwise log on every poll.
+    pub validation: Vec<String>,
     pub hints: PollHints,
 }
 
@@ -367,6 +380,7 @@ fn read_unguarded(
             feed: FeedMeta::default(),
             entries: vec![Entry::new(item)],
             warnings: Vec::new(),
+            validation: Vec::new(),
             hints: PollHints::default(),
         }
     } else if first == Some('<') {
@@ -378,11 +392,7 @@ fn read_unguarded(
                 | "contentMeta" | "contentSet",
             ) => crate::g2::read_newsml(text, source, now)?,
             Some("nitf") => crate::g2::read_nitf(text, source, now)?,
-            Some("NewsML") => {
-                return Err(FetchError::Parse(
-                    "NewsML 1.x is not supported (NewsML-G2 is)".into(),
-                ))
-            }
+            Some("NewsML" | "NewsItem") => crate::g2::read_newsml1(text, source, now)?,
             _ => crate::feed::read_feed(text, source, base_uri, now)?,
         }
     } else {

@@ -23,6 +23,7 @@ fn person(p: &feed_rs::model::Person) -> Person {
             name: Some(name.trim().to_string()).filter(|n| !n.is_empty()),
             email: email.clone(),
             url: p.uri.clone(),
+            avatar: None,
         },
     }
 }
@@ -42,8 +43,22 @@ pub(crate) fn read_feed(
         r => r?,
     };
     doc.hints = xml_hints(text);
-    if doc.format == Format::Rss {
-        fill_from_extensions(text, &mut doc);
+    // One entity-free tree for the RSS fills and the spec checks; feed-rs parsed already,
+    // so a document this parser refuses is simply left as feed-rs read it.
+    let mut ignored = Vec::new();
+    if let Ok(root) = crate::xml::parse(text, &mut ignored) {
+        doc.feed.version = match root.name.as_str() {
+            // A missing RSS version is read as 2.0 (see `upgrade_rss_version`).
+            "rss" => Some(root.attr("version").unwrap_or("2.0").to_string()),
+            "RDF" => Some("1.0".into()),
+            "feed" if text.contains("http://purl.org/atom/ns#") => Some("0.3".into()),
+            "feed" => Some("1.0".into()),
+            _ => None,
+        };
+        if doc.format == Format::Rss {
+            fill_from_extensions(&root, &mut doc, source, now);
+        }
+        doc.validation = crate::validate::validate(&root);
     }
     Ok(doc)
 }
@@ -51,11 +66,7 @@ pub(crate) fn read_feed(
 /// Dublin Core, iTunes and Atom elements inside RSS that feed-rs leaves out, used as gofeed
 /// does: only where the RSS element itself is missing. Read from our own element tree (a
 /// second pass, only over RSS); items are matched by position, and only when the counts agree.
-fn fill_from_extensions(text: &str, doc: &mut Document) {
-    let mut ignored = Vec::new();
-    let Ok(root) = crate::xml::parse(text, &mut ignored) else {
-        return;
-    };
+fn fill_from_extensions(root: &Element, doc: &mut Document, source: &Arc<str>, now: DateTime<Utc>) {
     // Own text, trimmed but with line breaks, as gofeed keeps it (markup inside is escaped
     // in these elements, so there are no child elements to lose).
     let first = |e: &Element, names: &[&str]| -> Option<String> {
@@ -72,6 +83,7 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
                         name: Some(n.text()).filter(|s| !s.is_empty()),
                         email: c.child("email").map(Element::text),
                         url: c.child("uri").map(Element::text),
+                        avatar: None,
                     },
                     None => Person::from_contact(&c.text()),
                 };
@@ -135,30 +147,44 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
         if f.categories.is_empty() {
             f.categories = subjects(ch);
         }
-        // atom:link inside an RSS channel.
-        if f.links.is_empty() {
-            for l in ch.children_named("link") {
-                match (l.attr("href"), l.attr("rel")) {
-                    (Some(h), Some("self")) if f.feed_link.is_none() => {
-                        f.feed_link = Some(h.to_string())
-                    }
-                    (Some(h), rel) if rel.is_none_or(|r| r == "alternate") => {
-                        f.links.push(h.to_string())
-                    }
-                    _ => {}
-                }
-            }
-            if f.link.is_none() {
-                f.link = f.links.first().cloned();
-            }
+        let l = rss_links(ch);
+        if f.feed_link.is_none() {
+            f.feed_link = l.self_link;
+        }
+        // feed-rs resolved a single link against the base URI already; keep its reading then.
+        if l.all.len() > 1 || f.links.is_empty() {
+            f.links = l.all;
+            f.link = l.main.or(f.link.take());
         }
     }
     let mut items = Vec::new();
     root.find_all("item", &mut items);
+    // feed-rs drops RSS 1.0 items without a link; give those back their place so the
+    // position match below holds (they are filled from the tree alone).
     if items.len() != doc.entries.len() {
-        return;
+        let linked = items.iter().filter(|i| rss_links(i).main.is_some()).count();
+        if linked != doc.entries.len() {
+            return;
+        }
+        let mut parsed = std::mem::take(&mut doc.entries).into_iter();
+        for el in &items {
+            let e = match rss_links(el).main {
+                Some(_) => parsed.next(),
+                None => None,
+            };
+            doc.entries.push(e.unwrap_or_else(|| {
+                let mut item = RawItem::new(source.clone(), doc.format.item_format());
+                item.fetched_at = now;
+                Entry::new(item)
+            }));
+        }
     }
     for (el, e) in items.into_iter().zip(doc.entries.iter_mut()) {
+        let l = rss_links(el);
+        if l.all.len() > 1 || e.links.is_empty() {
+            e.links = l.all;
+            e.item.link = l.main.or(e.item.link.take());
+        }
         let i = &mut e.item;
         if i.title.is_none() {
             i.title = first(el, &["title"]);
@@ -167,7 +193,7 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
             i.summary = first(el, &["description", "summary"]).map(text_guess);
         }
         if i.content.is_none() {
-            i.content = first(el, &["content"]).map(text_guess);
+            i.content = first(el, &["encoded", "content"]).map(text_guess);
         }
         if i.published.is_none() {
             i.published = date(el, &["date", "published"]);
@@ -185,6 +211,41 @@ fn fill_from_extensions(text: &str, doc: &mut Document) {
             i.categories = subjects(el);
         }
     }
+}
+
+/// The `link` elements of an RSS channel or item, read as gofeed does.
+struct RssLinks {
+    /// Every link in document order: `<link>` text, or `href` (atom:link), `self` included.
+    all: Vec<String>,
+    /// The last one that is not `rel="self"`.
+    main: Option<String>,
+    self_link: Option<String>,
+}
+
+fn rss_links(e: &Element) -> RssLinks {
+    let mut l = RssLinks {
+        all: Vec::new(),
+        main: None,
+        self_link: None,
+    };
+    for c in e.children_named("link") {
+        let text = c.own_text();
+        let Some(v) = Some(text)
+            .filter(|t| !t.is_empty())
+            .or_else(|| c.attr("href").map(str::to_string))
+        else {
+            continue;
+        };
+        match c.attr("rel") {
+            Some("self") => {
+                l.self_link.get_or_insert_with(|| v.clone());
+            }
+            Some(r) if r != "alternate" => {}
+            _ => l.main = Some(v.clone()),
+        }
+        l.all.push(v);
+    }
+    l
 }
 
 /// feed-rs reads `<rss>` only with version 0.91, 0.92 or 2.0; 0.93, 0.94 and a missing
@@ -278,7 +339,57 @@ pub(crate) fn read_json_feed(
         obj.insert("version".into(), v.into());
     }
     let bytes = serde_json::to_vec(&value).map_err(|e| FetchError::Parse(e.to_string()))?;
-    parse(&bytes, source, base_uri, now)
+    let mut doc = parse(&bytes, source, base_uri, now)?;
+    fill_json_feed(&value, &mut doc);
+    Ok(doc)
+}
+
+/// What feed-rs drops from JSON Feed, filled as gofeed does: author avatars, `feed_url`, and the
+/// feed's dates (JSON Feed has none at feed level) from its newest item.
+fn fill_json_feed(value: &serde_json::Value, doc: &mut Document) {
+    // JSON Feed 1.1 `authors`, else 1.0 `author`, in the order feed-rs reads them.
+    let avatars = |v: &serde_json::Value| -> Vec<Option<String>> {
+        let list = match (v.get("authors"), v.get("author")) {
+            (Some(serde_json::Value::Array(a)), _) => a.iter().collect(),
+            (_, Some(a)) => vec![a],
+            _ => Vec::new(),
+        };
+        list.iter()
+            .map(|a| a.get("avatar").and_then(|s| s.as_str()).map(str::to_string))
+            .collect()
+    };
+    let put = |people: &mut [Person], avatars: Vec<Option<String>>| {
+        if people.len() == avatars.len() {
+            for (p, a) in people.iter_mut().zip(avatars) {
+                p.avatar = a;
+            }
+        }
+    };
+    put(&mut doc.feed.authors, avatars(value));
+    let items = value.get("items").and_then(|i| i.as_array());
+    if let Some(items) = items.filter(|i| i.len() == doc.entries.len()) {
+        for (e, v) in doc.entries.iter_mut().zip(items) {
+            put(&mut e.people, avatars(v));
+        }
+    }
+    let f = &mut doc.feed;
+    f.version = match value.get("version").and_then(|v| v.as_str()) {
+        Some(v) if v.ends_with("/1") || v.starts_with("1.0") => Some("1.0".into()),
+        Some(v) if v.ends_with("/1.1") || v.starts_with("1.1") => Some("1.1".into()),
+        _ => None,
+    };
+    if f.feed_link.is_none() {
+        f.feed_link = value
+            .get("feed_url")
+            .and_then(|u| u.as_str())
+            .map(str::to_string);
+    }
+    if f.updated.is_none() {
+        f.updated = doc.entries.iter().filter_map(|e| e.item.updated).max();
+    }
+    if f.published.is_none() {
+        f.published = doc.entries.iter().filter_map(|e| e.item.published).max();
+    }
 }
 
 fn parse(
@@ -313,18 +424,15 @@ fn parse(
         FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => Format::Rss,
     };
     let meta = FeedMeta {
+        version: None,
         title: feed.title.as_ref().map(|t| t.content.clone()),
         link: feed
             .links
             .iter()
             .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
             .map(|l| l.href.clone()),
-        links: feed
-            .links
-            .iter()
-            .filter(|l| l.rel.as_deref() != Some("self"))
-            .map(|l| l.href.clone())
-            .collect(),
+        // gofeed's `links` has the `self` link too.
+        links: feed.links.iter().map(|l| l.href.clone()).collect(),
         feed_link: feed
             .links
             .iter()
@@ -374,6 +482,7 @@ fn parse(
         feed: meta,
         entries,
         warnings,
+        validation: Vec::new(),
         hints: PollHints::default(),
     })
 }
@@ -401,7 +510,8 @@ fn entry(
         c.body
             .map(|b| if html { Text::html(b) } else { text_guess(b) })
     });
-    item.published = e.published;
+    // Atom requires `updated` and makes `published` optional; gofeed falls back as we do.
+    item.published = e.published.or(e.updated.filter(|_| format == Format::Atom));
     item.updated = e.updated;
     let people: Vec<Person> = e.authors.iter().map(person).collect();
     item.authors = people.iter().filter_map(|p| p.name.clone()).collect();

@@ -4,6 +4,10 @@
 //! NewsML-G2 text items carry their body as NITF or XHTML in `inlineXML`, or as text in
 //! `inlineData`. Items that are not text (pictures, video, concepts, planning) yield no story
 //! and a warning; a package or knowledge item alone yields an empty document.
+//!
+//! NewsML 1.x (`NewsML`/`NewsItem`) is read for the same fields: the story id from the
+//! `NewsIdentifier` (without the revision, which becomes the version), the first headline,
+//! and the body of the `Body` component (NITF, XHTML or plain text).
 
 use std::sync::Arc;
 
@@ -21,6 +25,7 @@ fn empty(format: Format, warnings: Vec<String>) -> Document {
         feed: FeedMeta::default(),
         entries: Vec::new(),
         warnings,
+        validation: Vec::new(),
         hints: PollHints::default(),
     }
 }
@@ -305,4 +310,193 @@ pub(crate) fn read_nitf(
     doc.entries.push(entry);
     dates.warn(&mut doc);
     Ok(doc)
+}
+
+/// NewsML 1.x: one entry per text `NewsItem`.
+pub(crate) fn read_newsml1(
+    text: &str,
+    source: &Arc<str>,
+    now: DateTime<Utc>,
+) -> Result<Document, FetchError> {
+    let mut warnings = Vec::new();
+    let root = xml::parse(text, &mut warnings).map_err(FetchError::Parse)?;
+    let mut doc = empty(Format::Newsml1, warnings);
+    let mut items = Vec::new();
+    if root.name == "NewsItem" {
+        items.push(&root);
+    } else {
+        root.find_all("NewsItem", &mut items);
+    }
+    let mut dates = Dates(Vec::new());
+    let mut non_text = 0;
+    for ni in items {
+        match newsml1_item(ni, source, now, &mut dates) {
+            Some(e) => doc.entries.push(e),
+            None => non_text += 1,
+        }
+    }
+    if non_text > 0 {
+        doc.warnings.push(format!(
+            "{non_text} NewsML 1.x items without a headline or text body skipped"
+        ));
+    }
+    dates.warn(&mut doc);
+    Ok(doc)
+}
+
+fn newsml1_item(
+    ni: &Element,
+    source: &Arc<str>,
+    now: DateTime<Utc>,
+    dates: &mut Dates,
+) -> Option<Entry> {
+    let ident = ni
+        .child("Identification")
+        .and_then(|i| i.child("NewsIdentifier"));
+    let part = |n: &str| {
+        ident
+            .and_then(|i| i.child(n))
+            .map(Element::text)
+            .filter(|s| !s.is_empty())
+    };
+    let revision = part("RevisionId");
+    // The public identifier ends with the revision; the story id must not change with it.
+    let guid = match (part("ProviderId"), part("DateId"), part("NewsItemId")) {
+        (Some(p), Some(d), Some(i)) => Some(format!("urn:newsml:{p}:{d}:{i}")),
+        _ => part("PublicIdentifier"),
+    };
+    let component = ni.child("NewsComponent");
+    let headline = component
+        .and_then(|c| {
+            let mut lines = Vec::new();
+            c.find_all("HeadLine", &mut lines);
+            lines.into_iter().map(Element::text).find(|s| !s.is_empty())
+        })
+        .or_else(|| {
+            ident
+                .and_then(|_| ni.child("Identification")?.child("NameLabel"))
+                .map(Element::text)
+        });
+    let body = component.and_then(|c| newsml1_body(c, true).or_else(|| newsml1_body(c, false)));
+    if body.is_none() && headline.is_none() {
+        return None;
+    }
+    let mut item = RawItem::new(source.clone(), ItemFormat::Newsml1);
+    item.fetched_at = now;
+    item.guid = guid;
+    item.version = revision.and_then(|r| r.trim().parse().ok());
+    item.title = headline;
+    item.language = ni.attr("lang").map(str::to_string).or_else(|| {
+        component
+            .and_then(|c| c.find("Language"))
+            .and_then(|l| l.attr("FormalName"))
+            .map(str::to_string)
+    });
+    let mgmt = ni.child("NewsManagement");
+    let when = |n: &str| mgmt.and_then(|m| m.child(n)).map(Element::text);
+    item.published = dates.read(when("FirstCreated"));
+    item.updated = dates.read(when("ThisRevisionCreated"));
+    let mut byline = None;
+    if let Some((b, hl, by)) = body {
+        item.content = Some(b);
+        if item.title.is_none() {
+            item.title = hl;
+        }
+        byline = by;
+    }
+    if let Some(c) = component {
+        let mut creators = Vec::new();
+        c.find_all("Creator", &mut creators);
+        for cr in creators {
+            for p in cr.children_named("Party") {
+                if let Some(n) = p
+                    .attr("FormalName")
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                {
+                    item.authors.push(n.to_string());
+                }
+            }
+        }
+        let mut codes = Vec::new();
+        c.find_all("SubjectCode", &mut codes);
+        for code in codes {
+            for s in code.elements() {
+                if let Some(v) = s.attr("FormalName") {
+                    item.categories.push(v.to_string());
+                }
+            }
+        }
+    }
+    if item.authors.is_empty() {
+        item.authors.extend(byline);
+    }
+    let mut entry = Entry::new(item);
+    entry.pub_status = mgmt
+        .and_then(|m| m.child("Status"))
+        .and_then(|s| s.attr("FormalName"))
+        .map(str::to_ascii_lowercase);
+    entry.located = component
+        .and_then(|c| c.find("Location"))
+        .and_then(|l| {
+            l.children_named("Property")
+                .find(|p| p.attr("FormalName") == Some("City"))
+                .or_else(|| l.child("Property"))
+        })
+        .and_then(|p| p.attr("Value"))
+        .map(str::to_string);
+    Some(entry)
+}
+
+/// The text body of a NewsML 1.x component tree: with `body_role`, only inside a component
+/// whose `Role` is `Body`; otherwise the first text content outside headline, style-sheet
+/// and media components. Returns (body, NITF headline, NITF byline).
+fn newsml1_body(c: &Element, body_role: bool) -> Option<(Text, Option<String>, Option<String>)> {
+    let role = c
+        .child("Role")
+        .and_then(|r| r.attr("FormalName"))
+        .unwrap_or("");
+    let skip = matches!(
+        role,
+        "HeadLine" | "SubHeadLine" | "StyleSheet" | "Logo" | "Photo" | "Video" | "Caption"
+    );
+    if !skip && (!body_role || role.eq_ignore_ascii_case("body")) {
+        for ci in c.children_named("ContentItem") {
+            let Some(data) = ci.child("DataContent") else {
+                continue;
+            };
+            let mime = ci
+                .child("MimeType")
+                .and_then(|m| m.attr("FormalName"))
+                .unwrap_or("");
+            if !(mime.is_empty() || mime.starts_with("text/") || mime.contains("xml"))
+                || mime == "text/css"
+            {
+                continue;
+            }
+            if let Some(nitf) = data.find("nitf") {
+                let (body, hl, by) = nitf_body(nitf);
+                if let Some(b) = body {
+                    return Some((b, hl, by));
+                }
+            } else if let Some(body) = data.find("body") {
+                let html = body.inner_html();
+                if !html.is_empty() {
+                    return Some((Text::html(html), None, None));
+                }
+            } else if data.elements().next().is_some() {
+                return Some((Text::html(data.inner_html()), None, None));
+            } else {
+                let t = data.own_text();
+                if !t.is_empty() {
+                    return Some((Text::plain(t), None, None));
+                }
+            }
+        }
+    }
+    if skip {
+        return None;
+    }
+    c.children_named("NewsComponent")
+        .find_map(|sub| newsml1_body(sub, body_role))
 }

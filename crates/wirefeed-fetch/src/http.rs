@@ -41,6 +41,9 @@ pub struct HttpSource {
     /// Extra request headers (API keys, `Authorization`). Values are never logged, and are
     /// not sent on after a redirect to another host.
     pub headers: Vec<(String, String)>,
+    /// Credentials sent as `Authorization`, like `headers`: marked sensitive, never logged,
+    /// and dropped on a redirect to another host.
+    pub auth: Option<Auth>,
     /// Where validators and redirected URLs are persisted; `None` keeps them in memory.
     pub state_dir: Option<PathBuf>,
     /// Per-host concurrency and spacing, shared by all sources.
@@ -60,6 +63,7 @@ impl HttpSource {
             min_interval: None,
             max_interval: None,
             headers: Vec::new(),
+            auth: None,
             state_dir: None,
             hosts: HostLimiter::default(),
             documents: DocumentLimiter::default(),
@@ -85,8 +89,46 @@ impl std::fmt::Debug for HttpSource {
             .field("min_interval", &self.min_interval)
             .field("max_interval", &self.max_interval)
             .field("headers", &names)
+            .field("auth", &self.auth)
             .field("state_dir", &self.state_dir)
             .finish()
+    }
+}
+
+/// Per-source HTTP credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// HTTP Basic (RFC 7617).
+    Basic { username: String, password: String },
+    /// `Authorization: Bearer <token>` (RFC 6750).
+    Bearer(String),
+}
+
+impl Auth {
+    /// The `Authorization` header value.
+    pub fn header_value(&self) -> String {
+        use base64::Engine;
+        match self {
+            Auth::Basic { username, password } => format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
+            ),
+            Auth::Bearer(token) => format!("Bearer {token}"),
+        }
+    }
+}
+
+/// Secrets are redacted: the user name is shown, the password and token never are.
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("password", &"<redacted>")
+                .finish(),
+            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
     }
 }
 
@@ -203,6 +245,9 @@ pub async fn run_http(
                         failures = 0;
                         for w in &doc.warnings {
                             tracing::warn!(source = %name, format = ?doc.format, warning = %w, "feed parsed with warnings");
+                        }
+                        for v in &doc.validation {
+                            tracing::debug!(source = %name, format = ?doc.format, violation = %v, "feed breaks its spec");
                         }
                         let (mut new, mut unchanged) = (0u64, 0u64);
                         let hint = [doc.hints.ttl, doc.hints.update_period, body.max_age]
@@ -450,6 +495,17 @@ fn header_map(source: &HttpSource) -> HeaderMap {
             }
         }
     }
+    if let Some(auth) = &source.auth {
+        match HeaderValue::try_from(auth.header_value()) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                map.insert(reqwest::header::AUTHORIZATION, value);
+            }
+            Err(_) => {
+                tracing::error!(source = %source.name, "credentials are not a valid header value; not sent")
+            }
+        }
+    }
     map
 }
 
@@ -692,10 +748,25 @@ mod tests {
     fn header_values_never_appear_in_debug_output() {
         let mut s = HttpSource::new("n", "http://x/");
         s.headers.push(("X-Api-Key".into(), "s3cret".into()));
+        s.auth = Some(Auth::Basic {
+            username: "wire".into(),
+            password: "pa55word".into(),
+        });
         let dbg = format!("{s:?}");
         assert!(
             dbg.contains("X-Api-Key") && !dbg.contains("s3cret"),
             "{dbg}"
+        );
+        assert!(dbg.contains("wire") && !dbg.contains("pa55word"), "{dbg}");
+        let bearer = format!("{:?}", Auth::Bearer("t0ken".into()));
+        assert!(!bearer.contains("t0ken"), "{bearer}");
+        assert_eq!(
+            Auth::Basic {
+                username: "Aladdin".into(),
+                password: "open sesame".into()
+            }
+            .header_value(),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
         );
     }
 }

@@ -28,6 +28,7 @@ mod ninjs;
 mod seen;
 mod state;
 mod universal;
+mod validate;
 mod xml;
 
 use std::time::Duration;
@@ -42,7 +43,7 @@ pub use document::{
 };
 pub use encoding::{decode, Decoded};
 pub use hosts::{DocumentLimiter, HostLimiter};
-pub use http::{build_client, fetch_document, run_http, HttpSource};
+pub use http::{build_client, fetch_document, run_http, Auth, HttpSource};
 
 /// The channel a source sends on. Bounded: a slow pipeline blocks polling instead of growing
 /// memory.

@@ -76,6 +76,7 @@ pub(crate) fn read_ninjs(
         feed: FeedMeta::default(),
         entries: Vec::new(),
         warnings: Vec::new(),
+        validation: Vec::new(),
         hints,
     };
     let mut skipped = 0;

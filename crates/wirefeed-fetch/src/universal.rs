@@ -47,6 +47,7 @@ impl Document {
             Format::NewsmlG2 => "newsml-g2",
             Format::Nitf => "nitf",
             Format::WireText => "wire-text",
+            Format::Newsml1 => "newsml-1",
         }
     }
 
@@ -65,6 +66,7 @@ impl Document {
         put_people(&mut feed, &f.authors);
         put(&mut feed, "categories", json!(f.categories));
         feed.insert("feedType".into(), json!(self.feed_type()));
+        put(&mut feed, "feedVersion", json!(f.version));
         let items: Vec<Value> = self
             .entries
             .iter()

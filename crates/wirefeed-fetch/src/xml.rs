@@ -16,6 +16,9 @@ const MAX_DEPTH: usize = 256;
 pub(crate) struct Element {
     /// Local name, without namespace prefix.
     pub name: String,
+    /// The namespace prefix as written (empty for the default namespace); the validator
+    /// tells core elements from extension elements by it.
+    pub prefix: String,
     /// (local name, value) pairs; `xml:lang` is kept as `lang`.
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Node>,
@@ -96,6 +99,11 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, S
 
 fn element(e: &BytesStart<'_>, decoder: quick_xml::encoding::Decoder) -> Element {
     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+    let prefix = e
+        .name()
+        .prefix()
+        .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
+        .unwrap_or_default();
     let attrs = e
         .attributes()
         .flatten()
@@ -115,6 +123,7 @@ fn element(e: &BytesStart<'_>, decoder: quick_xml::encoding::Decoder) -> Element
         .collect();
     Element {
         name,
+        prefix,
         attrs,
         children: Vec::new(),
     }

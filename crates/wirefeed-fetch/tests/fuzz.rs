@@ -1,5 +1,5 @@
-//! Fuzzing every reader with proptest on stable Rust (cargo-fuzz needs nightly and its
-//! libFuzzer build, which CI here does not have). Each property feeds arbitrary or mutated
+//! Fuzzing every reader with proptest on stable Rust, in the default test run; the
+//! coverage-guided libFuzzer targets are in `fuzz/` (nightly, see `fuzz/README.md`). Each property feeds arbitrary or mutated
 //! input and asserts only what must always hold: no panic, and the outcome is Ok or a
 //! `FetchError`. `PROPTEST_CASES=N` runs longer; `.ci/run` runs a bounded batch in release.
 
@@ -16,6 +16,7 @@ const SEEDS: &[&str] = &[
     r#"<newsMessage><itemSet><newsItem guid="g" version="1"><itemMeta><itemClass qcode="ninat:text"/><versionCreated>2013-03-25T10:00:00Z</versionCreated><pubStatus qcode="stat:usable"/></itemMeta><contentMeta><headline>H</headline><subject qcode="medtop:1"><name>n</name></subject></contentMeta><contentSet><inlineXML><nitf><body><body.content><p>x</p></body.content></body></nitf></inlineXML></contentSet></newsItem></itemSet></newsMessage>"#,
     r#"<nitf><head><docdata><doc-id id-string="d"/><du-key version="1"/><date.issue norm="20130325T100000Z"/></docdata></head><body><body.head><hedline><hl1>H</hl1></hedline><byline>By X</byline></body.head><body.content><p>b &#229;</p></body.content></body></nitf>"#,
     "You're reading: Headline\n\nMOSCOW, March 25 (Reuters) - Body.\n",
+    r#"<NewsML><NewsItem><Identification><NewsIdentifier><ProviderId>p</ProviderId><DateId>d</DateId><NewsItemId>i</NewsItemId><RevisionId>2</RevisionId></NewsIdentifier></Identification><NewsComponent><NewsLines><HeadLine>H</HeadLine></NewsLines><NewsComponent><Role FormalName="Body"/><ContentItem><DataContent><nitf><body><body.content><p>x</p></body.content></body></nitf></DataContent></ContentItem></NewsComponent></NewsComponent></NewsItem></NewsML>"#,
 ];
 
 const KINDS: &[DocumentKind] = &[

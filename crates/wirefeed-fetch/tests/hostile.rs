@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio_util::sync::CancellationToken;
-use wirefeed_fetch::{build_client, run_http, HostLimiter, HttpSource};
+use wirefeed_fetch::{build_client, run_http, Auth, HostLimiter, HttpSource};
 use wirefeed_model::{Flow, RawItem};
 use wirefeed_telemetry::Metrics;
 
@@ -114,6 +114,21 @@ async fn serve() -> SocketAddr {
         .route("/auth", get(|headers: HeaderMap| async move {
             if headers.get("x-api-key").is_some_and(|v| v == "s3cret") {
                 xml(rss("<item><title>Private</title><guid>p</guid></item>"))
+            } else {
+                StatusCode::UNAUTHORIZED.into_response()
+            }
+        }))
+        .route("/basic", get(|headers: HeaderMap| async move {
+            // "wire:pa55word", as RFC 7617 encodes it.
+            if headers.get(header::AUTHORIZATION).is_some_and(|v| v == "Basic d2lyZTpwYTU1d29yZA==") {
+                xml(rss("<item><title>Basic</title><guid>b</guid></item>"))
+            } else {
+                StatusCode::UNAUTHORIZED.into_response()
+            }
+        }))
+        .route("/bearer", get(|headers: HeaderMap| async move {
+            if headers.get(header::AUTHORIZATION).is_some_and(|v| v == "Bearer t0ken") {
+                xml(rss("<item><title>Bearer</title><guid>t</guid></item>"))
             } else {
                 StatusCode::UNAUTHORIZED.into_response()
             }
@@ -314,6 +329,130 @@ async fn per_source_headers_are_sent() {
     let run = poll_once(src).await;
     assert_eq!(run.count("auth", "ok"), 1);
     assert_eq!(run.items.len(), 1);
+}
+
+#[tokio::test]
+async fn basic_and_bearer_auth_send_the_authorization_header() {
+    let addr = serve().await;
+    let mut src = source(addr, "/basic");
+    src.auth = Some(Auth::Basic {
+        username: "wire".into(),
+        password: "pa55word".into(),
+    });
+    let run = poll_once(src).await;
+    assert_eq!(run.count("basic", "ok"), 1);
+    assert_eq!(run.items.len(), 1);
+
+    let mut src = source(addr, "/bearer");
+    src.auth = Some(Auth::Bearer("t0ken".into()));
+    let run = poll_once(src).await;
+    assert_eq!(run.count("bearer", "ok"), 1);
+
+    // Wrong credentials are a 4xx, not a success.
+    let mut src = source(addr, "/bearer");
+    src.auth = Some(Auth::Bearer("wrong".into()));
+    let run = poll_once(src).await;
+    assert_eq!(run.count("bearer", "http_4xx"), 1);
+    assert!(run.items.is_empty());
+}
+
+/// Hostile servers (one byte per second, never answering, a gzip bomb, 1 GiB) polled by the
+/// same service, with the same client, host limiter, metrics and item channel as a healthy
+/// feed on another host: the healthy feed keeps its schedule and delivers every poll.
+#[tokio::test]
+async fn hostile_sources_leave_a_healthy_source_on_time() {
+    let hostile = serve().await;
+    let hits: Arc<std::sync::Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let seen = hits.clone();
+    let app = Router::new().route(
+        "/fresh",
+        get(move || {
+            let seen = seen.clone();
+            async move {
+                let n = {
+                    let mut v = seen.lock().unwrap();
+                    v.push(std::time::Instant::now());
+                    v.len()
+                };
+                xml(rss(&format!(
+                    "<item><title>Story {n}</title><guid>n{n}</guid><description>x</description></item>"
+                )))
+            }
+        }),
+    );
+    // 127.0.0.2 is loopback too, but another host to the per-host limiter.
+    let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let healthy = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let metrics = Arc::new(Metrics::new().unwrap());
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Flow<RawItem>>(1024);
+    let fresh_items = Arc::new(AtomicUsize::new(0));
+    let counter = fresh_items.clone();
+    tokio::spawn(async move {
+        while let Some(f) = rx.recv().await {
+            if let Flow::Item(i) = f {
+                if &*i.source == "fresh" {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+    });
+    let cancel = CancellationToken::new();
+    // A 3 s request timeout: a healthy poll stuck behind a hostile one would stall that long.
+    let client = build_client(Duration::from_secs(3)).unwrap();
+    let limiter = HostLimiter::new(2, Duration::ZERO);
+    let mut tasks = Vec::new();
+    for (addr, path) in [
+        (hostile, "/slow"),
+        (hostile, "/hang"),
+        (hostile, "/gzip-bomb"),
+        (hostile, "/huge"),
+        (healthy, "/fresh"),
+    ] {
+        let mut src = source(addr, path);
+        src.hosts = limiter.clone();
+        src.interval = Duration::from_millis(100);
+        tasks.push(tokio::spawn(run_http(
+            src,
+            client.clone(),
+            tx.clone(),
+            metrics.clone(),
+            cancel.clone(),
+            false,
+        )));
+    }
+    drop(tx);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    cancel.cancel();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let hits = hits.lock().unwrap().clone();
+    let gaps: Vec<Duration> = hits.windows(2).map(|w| w[1] - w[0]).collect();
+    let worst = gaps.iter().max().copied().unwrap_or_default();
+    // Every 100 ms ± jitter for 5 s: far more than 15 polls, and never a stall as long as a
+    // hostile request's 3 s timeout (the margin is for a loaded CI machine). With the healthy
+    // feed on the hostile host instead, the per-host limit makes this fail, as it should.
+    assert!(hits.len() >= 15, "only {} healthy polls", hits.len());
+    assert!(worst < Duration::from_millis(1500), "a {worst:?} gap");
+    let ok = metrics
+        .fetch_requests
+        .with_label_values(&["fresh", "ok"])
+        .get();
+    assert!(ok >= 15, "{ok} ok polls");
+    assert!(fresh_items.load(Ordering::SeqCst) as u64 >= ok - 1);
+    // The hostile sources did fail, each in its own bounded way.
+    let count = |name: &str, outcome: &str| {
+        metrics
+            .fetch_requests
+            .with_label_values(&[name, outcome])
+            .get()
+    };
+    assert!(count("slow", "timeout") >= 1);
+    assert!(count("hang", "timeout") >= 1);
+    assert!(count("gzip-bomb", "too_large") >= 1);
+    assert!(count("huge", "too_large") >= 1);
 }
 
 /// Polls until `until` holds (checked every 20 ms, at most 10 s), then stops the source.

@@ -19,6 +19,8 @@ pub enum ItemFormat {
     NewsmlG2,
     /// An NITF 3.x document.
     Nitf,
+    /// An IPTC NewsML 1.x news item.
+    Newsml1,
 }
 
 impl ItemFormat {
@@ -32,6 +34,7 @@ impl ItemFormat {
             ItemFormat::Ninjs => "ninjs",
             ItemFormat::NewsmlG2 => "newsml-g2",
             ItemFormat::Nitf => "nitf",
+            ItemFormat::Newsml1 => "newsml-1",
         }
     }
 }

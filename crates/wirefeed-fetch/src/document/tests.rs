@@ -398,3 +398,143 @@ fn rss_0_93_0_94_and_versionless_rss_parse() {
         assert_eq!(doc.entries.len(), 1, "{root}");
     }
 }
+
+#[test]
+fn rss_links_follow_gofeed_and_link_less_rdf_items_are_kept() {
+    let doc = read(
+        r#"<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+        <link>http://a.example/</link><link href="http://b.example/"/>
+        <atom:link rel="self" href="http://a.example/feed"/>
+        <item><link>http://a.example/1</link><link>http://a.example/2</link></item>
+        </channel></rss>"#,
+    );
+    assert_eq!(doc.feed.link.as_deref(), Some("http://b.example/"));
+    assert_eq!(doc.feed.links.len(), 3);
+    assert_eq!(doc.feed.feed_link.as_deref(), Some("http://a.example/feed"));
+    assert_eq!(
+        doc.entries[0].item.link.as_deref(),
+        Some("http://a.example/2")
+    );
+    let doc = read(
+        r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+        <channel rdf:about="http://x/"><title>T</title><link>http://x/</link><description>d</description></channel>
+        <item rdf:about="http://x/1"><title>No link</title><description>D</description></item>
+        <item rdf:about="http://x/2"><title>Linked</title><link>http://x/2</link></item>
+        </rdf:RDF>"#,
+    );
+    let titles: Vec<_> = doc
+        .entries
+        .iter()
+        .map(|e| e.item.title.as_deref())
+        .collect();
+    assert_eq!(titles, [Some("No link"), Some("Linked")]);
+    assert_eq!(
+        doc.entries[0]
+            .item
+            .summary
+            .as_ref()
+            .map(|t| t.value.as_str()),
+        Some("D")
+    );
+}
+
+#[test]
+fn json_feed_avatars_feed_url_and_feed_dates_from_items() {
+    let doc = read(
+        r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","feed_url":"http://j/feed.json",
+        "authors":[{"name":"A","avatar":"http://j/a.png"}],
+        "items":[{"id":"1","content_text":"x","date_published":"2020-01-01T00:00:00Z",
+                  "date_modified":"2020-01-02T00:00:00Z","authors":[{"name":"B","avatar":"http://j/b.png"}]},
+                 {"id":"2","content_text":"y","date_published":"2020-02-01T00:00:00Z"}]}"#,
+    );
+    assert_eq!(
+        doc.feed.authors[0].avatar.as_deref(),
+        Some("http://j/a.png")
+    );
+    assert_eq!(
+        doc.entries[0].people[0].avatar.as_deref(),
+        Some("http://j/b.png")
+    );
+    assert_eq!(doc.feed.feed_link.as_deref(), Some("http://j/feed.json"));
+    let day = |d: Option<DateTime<Utc>>| d.map(|d| d.format("%F").to_string());
+    assert_eq!(day(doc.feed.published).as_deref(), Some("2020-02-01"));
+    assert_eq!(day(doc.feed.updated).as_deref(), Some("2020-01-02"));
+}
+
+#[test]
+fn atom_entries_without_published_fall_back_to_updated_and_specs_are_checked() {
+    let doc = read(ATOM);
+    assert_eq!(doc.entries[0].item.published, doc.entries[0].item.updated);
+    assert!(doc.entries[0].item.published.is_some());
+    // The sample has no author anywhere, which Atom requires.
+    assert!(
+        doc.validation.iter().any(|v| v.contains("no <author>")),
+        "{:?}",
+        doc.validation
+    );
+    // Agency formats are not feed-validated.
+    assert!(read(G2).validation.is_empty());
+}
+
+/// Our own NewsML 1.2 sample, shaped like agency output: a NITF body in one item, an XHTML
+/// `Body` component beside headline and style-sheet components in another.
+const NEWSML1: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<NewsML Version="1.2"><NewsEnvelope><DateAndTime>20240102T100000Z</DateAndTime></NewsEnvelope>
+<NewsItem xml:lang="en"><Identification><NewsIdentifier><ProviderId>example.com</ProviderId>
+ <DateId>20240102</DateId><NewsItemId>TX-1</NewsItemId><RevisionId PreviousRevision="1" Update="N">2</RevisionId>
+ <PublicIdentifier>urn:newsml:example.com:20240102:TX-1:2</PublicIdentifier></NewsIdentifier></Identification>
+ <NewsManagement><NewsItemType FormalName="News"/><FirstCreated>20240102T090000+0000</FirstCreated>
+ <ThisRevisionCreated>20240102T100000+0000</ThisRevisionCreated><Status FormalName="Usable"/></NewsManagement>
+ <NewsComponent><NewsLines><HeadLine>Harbour reopens after storm</HeadLine></NewsLines>
+  <AdministrativeMetadata><Creator><Party FormalName="Jane Doe"/></Creator></AdministrativeMetadata>
+  <DescriptiveMetadata><SubjectCode><Subject FormalName="16000000"/></SubjectCode>
+   <Location><Property FormalName="City" Value="Bergen"/></Location></DescriptiveMetadata>
+  <ContentItem><MediaType FormalName="Text"/><DataContent><nitf><body><body.content>
+   <p>The harbour reopened.</p></body.content></body></nitf></DataContent></ContentItem></NewsComponent></NewsItem>
+<NewsItem><Identification><NewsIdentifier><ProviderId>example.com</ProviderId><DateId>20240102</DateId>
+ <NewsItemId>TX-2</NewsItemId><RevisionId>1</RevisionId></NewsIdentifier></Identification>
+ <NewsComponent>
+  <NewsComponent><Role FormalName="StyleSheet"/><ContentItem><MimeType FormalName="text/css"/><DataContent>p{}</DataContent></ContentItem></NewsComponent>
+  <NewsComponent><Role FormalName="HeadLine"/><NewsLines><HeadLine>Second story</HeadLine></NewsLines>
+   <ContentItem><MimeType FormalName="text/xhtml"/><DataContent><html><body><h1>Second story</h1></body></html></DataContent></ContentItem></NewsComponent>
+  <NewsComponent><Role FormalName="Body"/><ContentItem><MimeType FormalName="text/xhtml"/><DataContent>
+   <html><body><p>Body text.</p></body></html></DataContent></ContentItem></NewsComponent>
+ </NewsComponent></NewsItem>
+</NewsML>"#;
+
+#[test]
+fn newsml1_items_become_stories_with_id_version_headline_and_body() {
+    let doc = read(NEWSML1);
+    assert_eq!(doc.format, Format::Newsml1);
+    assert_eq!(doc.entries.len(), 2);
+    let a = &doc.entries[0];
+    assert_eq!(a.item.format, ItemFormat::Newsml1);
+    // The revision is the version, not part of the story id.
+    assert_eq!(
+        a.item.guid.as_deref(),
+        Some("urn:newsml:example.com:20240102:TX-1")
+    );
+    assert_eq!(a.item.version, Some(2));
+    assert_eq!(a.item.title.as_deref(), Some("Harbour reopens after storm"));
+    assert!(a
+        .item
+        .content
+        .as_ref()
+        .unwrap()
+        .value
+        .contains("The harbour reopened."));
+    assert_eq!(a.item.authors, ["Jane Doe"]);
+    assert_eq!(a.item.categories, ["16000000"]);
+    assert_eq!(a.item.language.as_deref(), Some("en"));
+    assert!(a.item.published.is_some() && a.item.updated > a.item.published);
+    assert_eq!(a.pub_status.as_deref(), Some("usable"));
+    assert_eq!(a.located.as_deref(), Some("Bergen"));
+    let b = &doc.entries[1];
+    assert_eq!(b.item.title.as_deref(), Some("Second story"));
+    let body = &b.item.content.as_ref().unwrap().value;
+    assert!(
+        body.contains("Body text.") && !body.contains("p{}") && !body.contains("<h1>"),
+        "{body}"
+    );
+    assert_eq!(b.item.version, Some(1));
+}
