@@ -308,6 +308,9 @@ pub async fn run_http(
                                 }
                             }
                         }
+                        // What this document no longer lists is forgotten: memory follows the
+                        // feed's length, not the run's.
+                        seen.end_poll();
                         metrics
                             .fetch_items
                             .with_label_values(&[&name, "new"])
