@@ -13,37 +13,43 @@ const SHINGLE: usize = 3;
 
 /// Hashes of the lowercase alphanumeric words of the text, numbers included: templated
 /// stories (earnings, prices) differ mostly in their numbers, which must keep them apart.
-/// Words are hashed on the fly (no string per word): this runs on every story.
 pub(crate) fn words<'a>(paragraphs: impl Iterator<Item = &'a str>) -> Vec<u64> {
     let mut out = Vec::new();
-    let mut buf = [0u8; 64];
-    let mut hash = |w: &str| {
-        if w.len() <= buf.len() && w.is_ascii() {
-            let b = &mut buf[..w.len()];
-            b.copy_from_slice(w.as_bytes());
-            b.make_ascii_lowercase();
-            xxh3_64(b)
-        } else {
-            xxh3_64(w.to_lowercase().as_bytes())
-        }
-    };
+    words_into(&mut out, &mut Vec::new(), paragraphs);
+    out
+}
+
+/// [`words`] into `out` (cleared first), with `lower` as scratch: the story window keeps
+/// both between stories, since this runs on every story. Words are hashed in place (no
+/// string per word); an ASCII paragraph is lowercased once, in bulk, and its words are
+/// hashed straight from that copy.
+pub(crate) fn words_into<'a>(
+    out: &mut Vec<u64>,
+    lower: &mut Vec<u8>,
+    paragraphs: impl Iterator<Item = &'a str>,
+) {
+    out.clear();
     for p in paragraphs {
         if p.is_ascii() {
-            // Byte by byte: for ASCII, `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`.
-            let bytes = p.as_bytes();
-            let mut start = None;
-            for (i, b) in bytes.iter().enumerate() {
-                match (b.is_ascii_alphanumeric(), start) {
-                    (true, None) => start = Some(i),
-                    (false, Some(s)) => {
-                        out.push(hash(&p[s..i]));
-                        start = None;
-                    }
-                    _ => {}
+            lower.clear();
+            lower.extend_from_slice(p.as_bytes());
+            lower.make_ascii_lowercase();
+            // For ASCII, `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`, and the
+            // lowercase of a word is the word of the lowercase text.
+            let b = lower.as_slice();
+            let mut i = 0;
+            loop {
+                while i < b.len() && !b[i].is_ascii_alphanumeric() {
+                    i += 1;
                 }
-            }
-            if let Some(s) = start {
-                out.push(hash(&p[s..]));
+                if i == b.len() {
+                    break;
+                }
+                let start = i;
+                while i < b.len() && b[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                out.push(xxh3_64(&b[start..i]));
             }
             continue;
         }
@@ -51,10 +57,16 @@ pub(crate) fn words<'a>(paragraphs: impl Iterator<Item = &'a str>) -> Vec<u64> {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            out.push(hash(w));
+            out.push(if w.is_ascii() {
+                lower.clear();
+                lower.extend_from_slice(w.as_bytes());
+                lower.make_ascii_lowercase();
+                xxh3_64(lower)
+            } else {
+                xxh3_64(w.to_lowercase().as_bytes())
+            });
         }
     }
-    out
 }
 
 /// The 64-bit SimHash of the word 3-shingles of `words` (word hashes from [`words`], each
@@ -75,39 +87,41 @@ pub(crate) fn simhash(words: &[u64]) -> u64 {
 
 /// Each bit of the result is set when it is set in more than half of `hashes`.
 ///
-/// Counting 64 bits one by one per feature dominated normalize time, so the bits are
-/// counted eight at a time: each byte of a hash is spread to eight one-bit byte lanes of a
-/// `u64` and added, and the byte lanes are emptied into wide counters before they overflow.
+/// Counting 64 bits one by one per feature dominated normalize time, so the 64 counters are
+/// kept bit-sliced: `planes[k]` holds bit k of every counter, and adding a hash is a ripple
+/// of half adders across the planes (24 word operations for 64 counters). The eight planes
+/// count to 255, so they are emptied into wide counters before they overflow.
 fn majority(hashes: impl Iterator<Item = u64>) -> u64 {
-    /// Byte k of the result is bit k of `b`.
-    fn spread(b: u64) -> u64 {
-        let x = (b * 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201;
-        ((x + 0x7f7f_7f7f_7f7f_7f7f) & 0x8080_8080_8080_8080) >> 7
-    }
+    const PLANES: usize = 8;
     let mut counts = [0u32; 64];
-    let mut lanes = [0u64; 8];
+    let mut planes = [0u64; PLANES];
     let mut pending = 0;
     let mut n = 0u32;
-    let drain = |lanes: &mut [u64; 8], counts: &mut [u32; 64]| {
-        for (j, lane) in lanes.iter_mut().enumerate() {
-            for k in 0..8 {
-                counts[j * 8 + k] += ((*lane >> (8 * k)) & 0xff) as u32;
+    let drain = |planes: &mut [u64; PLANES], counts: &mut [u32; 64]| {
+        for (bit, c) in counts.iter_mut().enumerate() {
+            let mut v = 0;
+            for (k, p) in planes.iter().enumerate() {
+                v |= ((p >> bit) & 1) << k;
             }
-            *lane = 0;
+            *c += v as u32;
         }
+        *planes = [0; PLANES];
     };
     for h in hashes {
-        for (j, lane) in lanes.iter_mut().enumerate() {
-            *lane += spread((h >> (8 * j)) & 0xff);
+        let mut carry = h;
+        for p in planes.iter_mut() {
+            let next = *p & carry;
+            *p ^= carry;
+            carry = next;
         }
         n += 1;
         pending += 1;
-        if pending == 255 {
-            drain(&mut lanes, &mut counts);
+        if pending == (1 << PLANES) - 1 {
+            drain(&mut planes, &mut counts);
             pending = 0;
         }
     }
-    drain(&mut lanes, &mut counts);
+    drain(&mut planes, &mut counts);
     counts
         .iter()
         .enumerate()

@@ -162,6 +162,9 @@ pub struct StoryState {
     sims: SimIndex,
     next_seq: u64,
     db: Option<Db>,
+    /// Buffers [`simhash::words_into`] reuses from story to story.
+    word_hashes: Vec<u64>,
+    word_scratch: Vec<u8>,
 }
 
 struct Db {
@@ -234,6 +237,8 @@ impl StoryState {
             sims: SimIndex::new(),
             next_seq: 1,
             db: None,
+            word_hashes: Vec::new(),
+            word_scratch: Vec::new(),
         };
         let Some(dir) = state_dir else {
             return Ok(state);
@@ -304,11 +309,15 @@ impl StoryState {
                 distance: 0,
             };
         }
-        let words = simhash::words(story.paragraphs.iter().map(String::as_str));
+        simhash::words_into(
+            &mut self.word_hashes,
+            &mut self.word_scratch,
+            story.paragraphs.iter().map(String::as_str),
+        );
         // Short bodies are neither checked nor indexed: their SimHash says little, and
         // thousands of empty bodies would share one bucket and make eviction scan it.
-        let sim = if words.len() >= self.config.near_min_words {
-            simhash::simhash(&words).max(1)
+        let sim = if self.word_hashes.len() >= self.config.near_min_words {
+            simhash::simhash(&self.word_hashes).max(1)
         } else {
             0
         };
