@@ -1,5 +1,6 @@
 //! The normalize pipeline: one [`RawItem`] in, one [`Story`] out.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -103,9 +104,9 @@ impl Normalizer {
             }
         }
         let plain = match source_text {
-            Some(t) if t.kind == TextKind::Html => html::to_text(&t.value),
-            Some(t) => t.value.clone(),
-            None => String::new(),
+            Some(t) if t.kind == TextKind::Html => Cow::Owned(html::to_text(&t.value)),
+            Some(t) => Cow::Borrowed(t.value.as_str()),
+            None => Cow::Borrowed(""),
         };
         let mut paras = text::paragraphs(&plain, &self.debris);
 
