@@ -98,26 +98,21 @@ pub(crate) fn story_uri(
 pub(crate) fn fingerprint(paragraphs: &[String], headline: &str) -> u64 {
     let text: &[&str] = &[headline];
     let text = if paragraphs.is_empty() {
-        lowercase_words(text.iter().copied())
+        lowercase_words(text.iter().copied(), headline.len())
     } else {
-        lowercase_words(paragraphs.iter().map(String::as_str))
+        // Sized once: ASCII text lowercases to as many bytes, one space between paragraphs.
+        let size = paragraphs.iter().map(|p| p.len() + 1).sum();
+        lowercase_words(paragraphs.iter().map(String::as_str), size)
     };
     xxh3_64(text.as_bytes())
 }
 
 /// The lowercase words of `parts` joined by single spaces; ASCII parts byte by byte (this
 /// runs on every story).
-fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>) -> String {
-    let mut norm = String::new();
+fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>, size: usize) -> String {
+    let mut norm = String::with_capacity(size);
     for part in parts {
-        let bytes = part.as_bytes();
-        if bytes
-            .iter()
-            .all(|&b| (0x21..0x7f).contains(&b) || b == b' ')
-            && bytes.first() != Some(&b' ')
-            && bytes.last() != Some(&b' ')
-            && !part.contains("  ")
-        {
+        if crate::text::is_collapsed(part) {
             // Already one space between words (clean paragraphs always are).
             if !part.is_empty() {
                 if !norm.is_empty() {
@@ -297,10 +292,13 @@ pub(crate) fn detect_language(
         text.push('\n');
         text.push_str(p);
     }
-    let cut = text
-        .char_indices()
-        .nth(DETECT_CHARS)
-        .map_or(text.len(), |(i, _)| i);
+    let cut = if text.is_ascii() {
+        text.len().min(DETECT_CHARS)
+    } else {
+        text.char_indices()
+            .nth(DETECT_CHARS)
+            .map_or(text.len(), |(i, _)| i)
+    };
     let sample = &text[..cut];
     if detector == LanguageDetector::Fast {
         if let Some(code) = detect_fast(sample) {
@@ -323,8 +321,12 @@ pub(crate) fn detect_language(
 fn detect_fast(sample: &str) -> Option<Option<&'static str>> {
     use whatlang::Script;
     if sample.is_ascii() {
-        let letters = sample.bytes().filter(u8::is_ascii_alphabetic).count();
-        if letters < MIN_LETTERS {
+        let enough_letters = sample
+            .bytes()
+            .filter(u8::is_ascii_alphabetic)
+            .nth(MIN_LETTERS - 1)
+            .is_some();
+        if !enough_letters {
             return Some(None);
         }
     } else if !matches!(

@@ -22,7 +22,7 @@ pub(crate) fn collapse_ws(s: &str) -> String {
 /// Whether `s` is printable ASCII with single inner spaces and none at either end, so
 /// [`collapse_ws`] would return it unchanged (most wire lines). Written as folds without an
 /// early exit so the compiler vectorizes them: this runs on every line of every body.
-fn is_collapsed(s: &str) -> bool {
+pub(crate) fn is_collapsed(s: &str) -> bool {
     let b = s.as_bytes();
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return true;
