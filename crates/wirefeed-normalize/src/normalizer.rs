@@ -85,7 +85,7 @@ impl Normalizer {
         let source_text = [&item.content, &item.summary]
             .into_iter()
             .flatten()
-            .find(|t| !t.value.trim().is_empty());
+            .find(|t| !t.value.trim_start().is_empty());
         if let Some(t) = source_text {
             if t.value.len() > self.config.max_body_bytes {
                 return Err(NormalizeError::TooLarge {

@@ -114,7 +114,7 @@ pub(crate) fn paragraphs(text: &str, debris: &Debris) -> Vec<String> {
     let text = nfc(&text);
     let mut out = Vec::new();
     // Built in one buffer that keeps its capacity; each paragraph is copied out at its size.
-    let mut cur = String::new();
+    let mut cur = String::with_capacity(text.len());
     let mut buf = String::new();
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
@@ -268,22 +268,28 @@ impl Debris {
         }
     }
 
+    /// `false` when no entry can start `s`: it starts with none of the heads.
+    fn may_start_with_entry(&self, s: &str) -> bool {
+        let Some(heads) = &self.heads else {
+            return true;
+        };
+        let b = s.as_bytes();
+        let (head, _) = if b.len() >= HEAD && b[..HEAD].is_ascii() {
+            // ASCII folds byte by byte: lowercase, with the backtick an apostrophe.
+            pack_head(b[..HEAD].iter().map(|&c| match c {
+                b'`' => '\'',
+                c => c.to_ascii_lowercase() as char,
+            }))
+        } else {
+            pack_head(s.chars().map(fold_char))
+        };
+        heads.iter().any(|&(h, mask)| head & mask == h)
+    }
+
     /// Whether a (whitespace-collapsed) body line is debris.
     pub(crate) fn is_debris_line(&self, line: &str) -> bool {
-        if let Some(heads) = &self.heads {
-            let b = line.as_bytes();
-            let (head, _) = if b.len() >= HEAD && b[..HEAD].is_ascii() {
-                // ASCII folds byte by byte: lowercase, with the backtick an apostrophe.
-                pack_head(b[..HEAD].iter().map(|&c| match c {
-                    b'`' => '\'',
-                    c => c.to_ascii_lowercase() as char,
-                }))
-            } else {
-                pack_head(line.chars().map(fold_char))
-            };
-            if !heads.iter().any(|&(h, mask)| head & mask == h) {
-                return false;
-            }
+        if !self.may_start_with_entry(line) {
+            return false;
         }
         let folded = fold_head(line.trim_end_matches(TRAILING), self.longest + 1);
         self.entries.iter().any(|e| {
@@ -301,6 +307,10 @@ impl Debris {
     /// Strips debris entries from the start of a headline, repeatedly, keeping the rest.
     pub(crate) fn strip_prefixes<'a>(&self, mut s: &'a str) -> &'a str {
         'again: loop {
+            // A string an entry starts also starts with that entry's head.
+            if !self.may_start_with_entry(s) {
+                return s;
+            }
             for e in &self.entries {
                 if let Some(rest) = strip_prefix_folded(s, &e.folded) {
                     let rest = rest.trim_start();
