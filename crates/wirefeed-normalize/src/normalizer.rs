@@ -1,5 +1,6 @@
 //! The normalize pipeline: one [`RawItem`] in, one [`Story`] out.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -84,7 +85,7 @@ impl Normalizer {
         let source_text = [&item.content, &item.summary]
             .into_iter()
             .flatten()
-            .find(|t| !t.value.trim().is_empty());
+            .find(|t| !t.value.trim_start().is_empty());
         if let Some(t) = source_text {
             if t.value.len() > self.config.max_body_bytes {
                 return Err(NormalizeError::TooLarge {
@@ -103,9 +104,9 @@ impl Normalizer {
             }
         }
         let plain = match source_text {
-            Some(t) if t.kind == TextKind::Html => html::to_text(&t.value),
-            Some(t) => t.value.clone(),
-            None => String::new(),
+            Some(t) if t.kind == TextKind::Html => Cow::Owned(html::to_text(&t.value)),
+            Some(t) => Cow::Borrowed(t.value.as_str()),
+            None => Cow::Borrowed(""),
         };
         let mut paras = text::paragraphs(&plain, &self.debris);
 

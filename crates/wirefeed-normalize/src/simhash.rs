@@ -13,48 +13,101 @@ const SHINGLE: usize = 3;
 
 /// Hashes of the lowercase alphanumeric words of the text, numbers included: templated
 /// stories (earnings, prices) differ mostly in their numbers, which must keep them apart.
-/// Words are hashed on the fly (no string per word): this runs on every story.
 pub(crate) fn words<'a>(paragraphs: impl Iterator<Item = &'a str>) -> Vec<u64> {
     let mut out = Vec::new();
-    let mut buf = [0u8; 64];
-    let mut hash = |w: &str| {
-        if w.len() <= buf.len() && w.is_ascii() {
-            let b = &mut buf[..w.len()];
-            b.copy_from_slice(w.as_bytes());
-            b.make_ascii_lowercase();
-            xxh3_64(b)
-        } else {
-            xxh3_64(w.to_lowercase().as_bytes())
-        }
-    };
+    words_into(&mut out, &mut Vec::new(), paragraphs);
+    out
+}
+
+/// [`words`] into `out` (cleared first), with `lower` as scratch: the story window keeps
+/// both between stories, since this runs on every story. Words are hashed in place (no
+/// string per word); an ASCII paragraph is lowercased once, in bulk, and its words are
+/// hashed straight from that copy.
+pub(crate) fn words_into<'a>(
+    out: &mut Vec<u64>,
+    lower: &mut Vec<u8>,
+    paragraphs: impl Iterator<Item = &'a str>,
+) {
+    out.clear();
     for p in paragraphs {
         if p.is_ascii() {
-            // Byte by byte: for ASCII, `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`.
-            let bytes = p.as_bytes();
-            let mut start = None;
-            for (i, b) in bytes.iter().enumerate() {
-                match (b.is_ascii_alphanumeric(), start) {
-                    (true, None) => start = Some(i),
-                    (false, Some(s)) => {
-                        out.push(hash(&p[s..i]));
-                        start = None;
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(s) = start {
-                out.push(hash(&p[s..]));
-            }
+            lower.clear();
+            lower.extend_from_slice(p.as_bytes());
+            lower.make_ascii_lowercase();
+            ascii_words(out, lower);
             continue;
         }
         for w in p
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            out.push(hash(w));
+            out.push(if w.is_ascii() {
+                lower.clear();
+                lower.extend_from_slice(w.as_bytes());
+                lower.make_ascii_lowercase();
+                xxh3_64(lower)
+            } else {
+                xxh3_64(w.to_lowercase().as_bytes())
+            });
         }
     }
-    out
+}
+
+/// Pushes the hashes of the words (runs of ASCII digits and lowercase letters; for ASCII,
+/// `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`) of lowercase ASCII `text`.
+///
+/// Word boundaries are found 64 bytes at a time from a bit mask of the word bytes, rather
+/// than byte by byte: the byte loop took a mispredicted branch at the end of every word.
+fn ascii_words(out: &mut Vec<u64>, text: &[u8]) {
+    let mut in_word = false;
+    let mut start = 0;
+    // Whether the byte before the current block was a word byte.
+    let mut carry = 0u64;
+    for (n, block) in text.chunks(64).enumerate() {
+        let base = n * 64;
+        let mask = if let Ok(full) = <&[u8; 64]>::try_from(block) {
+            word_mask(full)
+        } else {
+            let mut padded = [0u8; 64];
+            padded[..block.len()].copy_from_slice(block);
+            word_mask(&padded)
+        };
+        // A bit for every word start and every word end (the first byte after a word).
+        let mut edges = mask ^ ((mask << 1) | carry);
+        carry = mask >> 63;
+        while edges != 0 {
+            let at = base + edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            if in_word {
+                out.push(xxh3_64(&text[start..at]));
+            } else {
+                start = at;
+            }
+            in_word = !in_word;
+        }
+    }
+    if in_word {
+        out.push(xxh3_64(&text[start..]));
+    }
+}
+
+/// Bit i is set when `block[i]` is an ASCII digit or lowercase letter (the bytes must be
+/// ASCII). Eight bytes per word operation: each byte is range-checked in its own lane.
+fn word_mask(block: &[u8; 64]) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte lane: set when the (7-bit) byte is >= `lo` / > `hi`.
+    let ge = |x: u64, lo: u8| x.wrapping_add((0x80 - lo as u64) * ONES) & HIGH;
+    let gt = |x: u64, hi: u8| x.wrapping_add((0x7f - hi as u64) * ONES) & HIGH;
+    let mut mask = 0u64;
+    for (i, lane) in block.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(lane.try_into().expect("8-byte lane"));
+        let hits = (ge(x, b'0') & !gt(x, b'9')) | (ge(x, b'a') & !gt(x, b'z'));
+        // Gather the eight high bits into one byte (lane k -> bit k).
+        let byte = ((hits >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        mask |= byte << (8 * i);
+    }
+    mask
 }
 
 /// The 64-bit SimHash of the word 3-shingles of `words` (word hashes from [`words`], each
@@ -75,39 +128,57 @@ pub(crate) fn simhash(words: &[u64]) -> u64 {
 
 /// Each bit of the result is set when it is set in more than half of `hashes`.
 ///
-/// Counting 64 bits one by one per feature dominated normalize time, so the bits are
-/// counted eight at a time: each byte of a hash is spread to eight one-bit byte lanes of a
-/// `u64` and added, and the byte lanes are emptied into wide counters before they overflow.
-fn majority(hashes: impl Iterator<Item = u64>) -> u64 {
-    /// Byte k of the result is bit k of `b`.
-    fn spread(b: u64) -> u64 {
-        let x = (b * 0x0101_0101_0101_0101) & 0x8040_2010_0804_0201;
-        ((x + 0x7f7f_7f7f_7f7f_7f7f) & 0x8080_8080_8080_8080) >> 7
-    }
+/// Counting 64 bits one by one per feature dominated normalize time, so the 64 counters are
+/// kept bit-sliced: `planes[k]` holds bit k of every counter. Hashes are taken in pairs: a
+/// full adder puts the pair and plane 0 into plane 0 and a carry, and the carry ripples up
+/// through half adders (about 13 word operations per hash for 64 counters). The eight
+/// planes count to 255, so they are emptied into wide counters before they overflow.
+fn majority(mut hashes: impl Iterator<Item = u64>) -> u64 {
+    const PLANES: usize = 8;
     let mut counts = [0u32; 64];
-    let mut lanes = [0u64; 8];
+    let mut planes = [0u64; PLANES];
     let mut pending = 0;
     let mut n = 0u32;
-    let drain = |lanes: &mut [u64; 8], counts: &mut [u32; 64]| {
-        for (j, lane) in lanes.iter_mut().enumerate() {
-            for k in 0..8 {
-                counts[j * 8 + k] += ((*lane >> (8 * k)) & 0xff) as u32;
+    let drain = |planes: &mut [u64; PLANES], counts: &mut [u32; 64]| {
+        for (bit, c) in counts.iter_mut().enumerate() {
+            let mut v = 0;
+            for (k, p) in planes.iter().enumerate() {
+                v |= ((p >> bit) & 1) << k;
             }
-            *lane = 0;
+            *c += v as u32;
+        }
+        *planes = [0; PLANES];
+    };
+    // Adds `carry` at plane `from` and up.
+    let ripple = |planes: &mut [u64; PLANES], from: usize, mut carry: u64| {
+        for p in &mut planes[from..] {
+            let next = *p & carry;
+            *p ^= carry;
+            carry = next;
         }
     };
-    for h in hashes {
-        for (j, lane) in lanes.iter_mut().enumerate() {
-            *lane += spread((h >> (8 * j)) & 0xff);
+    while let Some(a) = hashes.next() {
+        match hashes.next() {
+            Some(b) => {
+                let half = planes[0] ^ a;
+                let carry = (planes[0] & a) | (half & b);
+                planes[0] = half ^ b;
+                ripple(&mut planes, 1, carry);
+                n += 2;
+                pending += 2;
+            }
+            None => {
+                ripple(&mut planes, 0, a);
+                n += 1;
+                pending += 1;
+            }
         }
-        n += 1;
-        pending += 1;
-        if pending == 255 {
-            drain(&mut lanes, &mut counts);
+        if pending >= (1 << PLANES) - 2 {
+            drain(&mut planes, &mut counts);
             pending = 0;
         }
     }
-    drain(&mut lanes, &mut counts);
+    drain(&mut planes, &mut counts);
     counts
         .iter()
         .enumerate()
@@ -199,19 +270,44 @@ mod tests {
     #[test]
     fn ascii_fast_path_splits_words_like_the_general_one() {
         let long = "x".repeat(70);
+        // Words ending at, crossing and filling 64-byte blocks; every ASCII byte.
+        let edges = [
+            "y".repeat(64),
+            "x".repeat(63) + " y",
+            "ab ".repeat(50),
+            "q".repeat(127) + "-",
+            (0u8..128).map(char::from).collect::<String>().repeat(3),
+        ];
         for text in [
             BASE,
             "a-b c_d e1 ,,, F",
             "",
             long.as_str(),
             "Zürich x-y 3.5",
-        ] {
+        ]
+        .into_iter()
+        .chain(edges.iter().map(String::as_str))
+        {
             let general: Vec<u64> = text
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
                 .collect();
             assert_eq!(words(std::iter::once(text)), general, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn word_mask_marks_digits_and_lowercase_letters() {
+        let mut block = [0u8; 64];
+        for start in [0u8, 0x28, 0x58] {
+            for (i, b) in block.iter_mut().enumerate() {
+                *b = start.wrapping_add(i as u8) & 0x7f;
+            }
+            let want = block.iter().enumerate().fold(0u64, |m, (i, b)| {
+                m | (u64::from(b.is_ascii_digit() || b.is_ascii_lowercase()) << i)
+            });
+            assert_eq!(word_mask(&block), want, "start {start:#x}");
         }
     }
 

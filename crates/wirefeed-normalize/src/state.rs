@@ -162,6 +162,9 @@ pub struct StoryState {
     sims: SimIndex,
     next_seq: u64,
     db: Option<Db>,
+    /// Buffers [`simhash::words_into`] reuses from story to story.
+    word_hashes: Vec<u64>,
+    word_scratch: Vec<u8>,
 }
 
 struct Db {
@@ -180,7 +183,7 @@ fn uri_id(uri: &str) -> u64 {
 }
 
 fn uri_string(id: u64) -> String {
-    format!("{}{id:016x}", crate::identity::URI_PREFIX)
+    crate::identity::uri_of(id)
 }
 
 /// Identity keys of a story, most specific first: publisher guid (scoped by source),
@@ -200,13 +203,29 @@ fn identity_keys_of(
     link: Option<&str>,
     headline: &str,
 ) -> [u64; 3] {
-    let key = |parts: &[&str]| xxh3_64(parts.join("\u{1f}").as_bytes()).max(1);
-    let guid = guid.map_or(0, |g| key(&["guid", source, g]));
-    let link = link.map_or(0, |l| key(&["link", l]));
+    // The parts joined by U+001F, the last one lowercased for the headline key; in one
+    // buffer for the three keys (this runs on every story).
+    let mut buf = String::new();
+    let mut key = |parts: &[&str], lowercase: bool| {
+        buf.clear();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                buf.push('\u{1f}');
+            }
+            if lowercase && i == parts.len() - 1 {
+                crate::identity::push_lowercase(&mut buf, p);
+            } else {
+                buf.push_str(p);
+            }
+        }
+        xxh3_64(buf.as_bytes()).max(1)
+    };
+    let guid = guid.map_or(0, |g| key(&["guid", source, g], false));
+    let link = link.map_or(0, |l| key(&["link", l], false));
     let headline = if headline.is_empty() {
         0
     } else {
-        key(&["headline", source, &headline.to_lowercase()])
+        key(&["headline", source, headline], true)
     };
     [guid, link, headline]
 }
@@ -234,6 +253,8 @@ impl StoryState {
             sims: SimIndex::new(),
             next_seq: 1,
             db: None,
+            word_hashes: Vec::new(),
+            word_scratch: Vec::new(),
         };
         let Some(dir) = state_dir else {
             return Ok(state);
@@ -304,11 +325,15 @@ impl StoryState {
                 distance: 0,
             };
         }
-        let words = simhash::words(story.paragraphs.iter().map(String::as_str));
+        simhash::words_into(
+            &mut self.word_hashes,
+            &mut self.word_scratch,
+            story.paragraphs.iter().map(String::as_str),
+        );
         // Short bodies are neither checked nor indexed: their SimHash says little, and
         // thousands of empty bodies would share one bucket and make eviction scan it.
-        let sim = if words.len() >= self.config.near_min_words {
-            simhash::simhash(&words).max(1)
+        let sim = if self.word_hashes.len() >= self.config.near_min_words {
+            simhash::simhash(&self.word_hashes).max(1)
         } else {
             0
         };
@@ -592,6 +617,50 @@ impl Drop for StoryState {
     fn drop(&mut self) {
         if let Err(e) = self.flush() {
             tracing::error!(error = %e, "cannot flush story state");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Identity keys are persisted (state database): their values must not change. This is
+    /// the original implementation.
+    fn identity_keys_reference(
+        source: &str,
+        guid: Option<&str>,
+        link: Option<&str>,
+        headline: &str,
+    ) -> [u64; 3] {
+        let key = |parts: &[&str]| xxh3_64(parts.join("\u{1f}").as_bytes()).max(1);
+        let guid = guid.map_or(0, |g| key(&["guid", source, g]));
+        let link = link.map_or(0, |l| key(&["link", l]));
+        let headline = if headline.is_empty() {
+            0
+        } else {
+            key(&["headline", source, &headline.to_lowercase()])
+        };
+        [guid, link, headline]
+    }
+
+    #[test]
+    fn identity_keys_are_stable() {
+        for (source, guid, link, headline) in [
+            (
+                "reuters",
+                Some("G-1"),
+                Some("https://x.com/A"),
+                "Talks RESUME",
+            ),
+            ("s", None, None, "ÉCLAIR Σ talks"),
+            ("", Some(""), Some(""), ""),
+            ("bbc", None, Some("https://b/"), "x"),
+        ] {
+            assert_eq!(
+                identity_keys_of(source, guid, link, headline),
+                identity_keys_reference(source, guid, link, headline)
+            );
         }
     }
 }

@@ -19,34 +19,55 @@ pub(crate) fn collapse_ws(s: &str) -> String {
     out
 }
 
-/// [`collapse_ws`] into a reused buffer (cleared first): it runs on every line of every body,
-/// so it makes one pass and no allocation, byte by byte for ASCII (most wire text).
+/// Whether `s` is printable ASCII with single inner spaces and none at either end, so
+/// [`collapse_ws`] would return it unchanged (most wire lines). Written as folds without an
+/// early exit so the compiler vectorizes them: this runs on every line of every body.
+pub(crate) fn is_collapsed(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return true;
+    };
+    let unprintable = b
+        .iter()
+        .fold(false, |acc, &c| acc | (c.wrapping_sub(0x20) >= 0x5f));
+    let double_space = b
+        .iter()
+        .zip(&b[1..])
+        .fold(false, |acc, (&x, &y)| acc | ((x == b' ') & (y == b' ')));
+    first != b' ' && last != b' ' && !unprintable && !double_space
+}
+
+/// [`collapse_ws`] into a reused buffer (cleared first): one pass and no allocation, byte by
+/// byte for ASCII (most wire text).
 fn collapse_into(out: &mut String, s: &str) {
     out.clear();
     let mut space = false;
-    let bytes = s.as_bytes();
-    if bytes
-        .iter()
-        .all(|&b| (0x21..0x7f).contains(&b) || b == b' ')
-        && bytes.first() != Some(&b' ')
-        && bytes.last() != Some(&b' ')
-        && !s.contains("  ")
-    {
-        // Printable ASCII with single inner spaces: already collapsed (most wire lines).
+    if is_collapsed(s) {
         out.push_str(s);
         return;
     }
     if s.is_ascii() {
-        // Bytes of ASCII text are chars; `char::is_whitespace` on ASCII is these six.
-        for &b in s.as_bytes() {
-            if b == b' ' || (b'\t'..=b'\r').contains(&b) {
-                space = !out.is_empty();
-            } else if b >= 0x20 && b != 0x7f {
+        // Bytes of ASCII text are chars; `char::is_whitespace` on ASCII is these six. Runs
+        // of printable characters are copied whole.
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let start = i;
+            while i < b.len() && (0x21..0x7f).contains(&b[i]) {
+                i += 1;
+            }
+            if i > start {
                 if space {
                     out.push(' ');
                     space = false;
                 }
-                out.push(b as char);
+                out.push_str(&s[start..i]);
+            }
+            if let Some(&c) = b.get(i) {
+                if c == b' ' || (b'\t'..=b'\r').contains(&c) {
+                    space = !out.is_empty();
+                }
+                i += 1;
             }
         }
         return;
@@ -85,30 +106,44 @@ pub(crate) fn clean_line(s: &str) -> String {
 /// that are debris are dropped wherever they occur, without ending the paragraph.
 pub(crate) fn paragraphs(text: &str, debris: &Debris) -> Vec<String> {
     // `\r\n` and a lone `\r` (old Mac files) both end a line.
-    let text = if text.contains('\r') {
+    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
         Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
     } else {
         Cow::Borrowed(text)
     };
     let text = nfc(&text);
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut line = String::new();
-    for raw in text.split('\n') {
-        collapse_into(&mut line, raw);
+    // Built in one buffer that keeps its capacity; each paragraph is copied out at its size.
+    let mut cur = String::with_capacity(text.len());
+    let mut buf = String::new();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    for end in ends {
+        let raw = &text[start..end];
+        start = end + 1;
+        // A clean line (nearly all of them, once the indent is trimmed) is used as it is, not
+        // copied first. Trimming whitespace at the ends does not change what it collapses to.
+        let raw = raw.trim_ascii();
+        let line: &str = if is_collapsed(raw) {
+            raw
+        } else {
+            collapse_into(&mut buf, raw);
+            &buf
+        };
         if line.is_empty() {
             if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+                out.push(cur.as_str().to_owned());
+                cur.clear();
             }
             continue;
         }
-        if debris.is_debris_line(&line) {
+        if debris.is_debris_line(line) {
             continue;
         }
-        if !cur.is_empty() && !joins_tight(&cur, &line) {
+        if !cur.is_empty() && !joins_tight(&cur, line) {
             cur.push(' ');
         }
-        cur.push_str(&line);
+        cur.push_str(line);
     }
     if !cur.is_empty() {
         out.push(cur);
@@ -175,8 +210,24 @@ pub(crate) struct Debris {
     /// The first (up to) [`HEAD`] folded characters of each entry: a line starting with none
     /// of them is not debris, which settles almost every line without folding all of it.
     /// `None` when an entry is all trailing punctuation (it matches lines by what is left
-    /// after trimming).
-    heads: Option<Vec<Vec<char>>>,
+    /// after trimming). Each head is packed by [`pack_head`] with the mask of its length, so
+    /// a line is tested against all of them with one integer compare each.
+    heads: Option<Vec<(u64, u64)>>,
+}
+
+/// Up to [`HEAD`] characters in one integer, 21 bits each (every `char` fits in 21 bits).
+/// An absent character packs as 0, which no folded debris character is (collapsing drops
+/// control characters), so a line shorter than a head never matches it.
+fn pack_head(chars: impl Iterator<Item = char>) -> (u64, u64) {
+    chars
+        .take(HEAD)
+        .enumerate()
+        .fold((0, 0), |(packed, mask), (i, c)| {
+            (
+                packed | (c as u64) << (21 * i),
+                mask | 0x1f_ffff << (21 * i),
+            )
+        })
 }
 
 impl Debris {
@@ -202,9 +253,14 @@ impl Debris {
                         .rev()
                         .take_while(|c| TRAILING.contains(c))
                         .count();
-                (bare > 0).then(|| e.folded[..bare.min(HEAD)].to_vec())
+                (bare > 0).then(|| pack_head(e.folded[..bare].iter().copied()))
             })
-            .collect();
+            .collect::<Option<Vec<_>>>()
+            .map(|mut heads| {
+                heads.sort_unstable();
+                heads.dedup();
+                heads
+            });
         Debris {
             entries,
             longest,
@@ -212,21 +268,28 @@ impl Debris {
         }
     }
 
+    /// `false` when no entry can start `s`: it starts with none of the heads.
+    fn may_start_with_entry(&self, s: &str) -> bool {
+        let Some(heads) = &self.heads else {
+            return true;
+        };
+        let b = s.as_bytes();
+        let (head, _) = if b.len() >= HEAD && b[..HEAD].is_ascii() {
+            // ASCII folds byte by byte: lowercase, with the backtick an apostrophe.
+            pack_head(b[..HEAD].iter().map(|&c| match c {
+                b'`' => '\'',
+                c => c.to_ascii_lowercase() as char,
+            }))
+        } else {
+            pack_head(s.chars().map(fold_char))
+        };
+        heads.iter().any(|&(h, mask)| head & mask == h)
+    }
+
     /// Whether a (whitespace-collapsed) body line is debris.
     pub(crate) fn is_debris_line(&self, line: &str) -> bool {
-        if let Some(heads) = &self.heads {
-            let mut head = ['\0'; HEAD];
-            let mut n = 0;
-            for (slot, c) in head.iter_mut().zip(line.chars()) {
-                *slot = fold_char(c);
-                n += 1;
-            }
-            if !heads
-                .iter()
-                .any(|h| h.len() <= n && h[..] == head[..h.len()])
-            {
-                return false;
-            }
+        if !self.may_start_with_entry(line) {
+            return false;
         }
         let folded = fold_head(line.trim_end_matches(TRAILING), self.longest + 1);
         self.entries.iter().any(|e| {
@@ -244,6 +307,10 @@ impl Debris {
     /// Strips debris entries from the start of a headline, repeatedly, keeping the rest.
     pub(crate) fn strip_prefixes<'a>(&self, mut s: &'a str) -> &'a str {
         'again: loop {
+            // A string an entry starts also starts with that entry's head.
+            if !self.may_start_with_entry(s) {
+                return s;
+            }
             for e in &self.entries {
                 if let Some(rest) = strip_prefix_folded(s, &e.folded) {
                     let rest = rest.trim_start();
