@@ -87,6 +87,11 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
 }
 
 fn same(key: &str, want: &Value, got: Option<&Value>) -> bool {
+    // gofeed's test unmarshals the fixture into its structs, where an absent field and an
+    // empty string are the same zero value (its JSON tags are `omitempty`).
+    if want.as_str() == Some("") && got.is_none_or(|g| g.as_str() == Some("")) {
+        return true;
+    }
     let Some(got) = got else {
         return false;
     };
@@ -105,12 +110,50 @@ fn same(key: &str, want: &Value, got: Option<&Value>) -> bool {
     s(want) == s(got)
 }
 
+/// The field group of a leaf path, for the notes: gofeed's projections (extension maps,
+/// images, generator, copyright, raw date strings), `enclosure`, or core.
+fn field_group(key: &str) -> &'static str {
+    const PROJECTIONS: [&str; 7] = [
+        "dcExt",
+        "itunesExt",
+        "extensions",
+        "custom",
+        "image",
+        "generator",
+        "copyright",
+    ];
+    let parts: Vec<&str> = key.split('.').collect();
+    // The first in the path: `extensions.itunes.image` is an extension, not an image.
+    if let Some(p) = parts
+        .iter()
+        .find_map(|p| PROJECTIONS.iter().find(|q| *q == p))
+    {
+        return p;
+    }
+    if parts.contains(&"enclosure") {
+        return "enclosure";
+    }
+    let leaf = parts
+        .iter()
+        .rev()
+        .find(|p| p.parse::<usize>().is_err())
+        .copied()
+        .unwrap_or("");
+    if matches!(leaf, "published" | "updated") {
+        "raw date"
+    } else {
+        ""
+    }
+}
+
 /// gofeed's translator and extension fixtures: every expected field against ours.
 fn gofeed(root: &Path) -> (Row, Row) {
     let mut all = Row::default();
     let mut ours = Row::default();
     let mut missing: BTreeMap<String, usize> = BTreeMap::new();
     let mut unmodelled: BTreeMap<String, usize> = BTreeMap::new();
+    // Per projection group: (fields, agreeing).
+    let mut projections: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let base = root.join("gofeed/testdata");
     let mut inputs = Vec::new();
     for d in ["translator", "extensions"] {
@@ -149,52 +192,35 @@ fn gofeed(root: &Path) -> (Row, Row) {
             let ok = same(k, v, gf.get(k));
             all.fields += 1;
             all.agree += usize::from(ok);
-            // Fields wirefeed's model carries. Not modelled: gofeed's extension projections
-            // (`dcExt`, `itunesExt`, `extensions`, `custom` — the same data is read into the
-            // core fields), images, generator, copyright, and the raw date
-            // strings (`published`/`updated`; the parsed dates are compared). `items.N.enclosure`
-            // is not a field of gofeed's `Item` at all (gofeed's own test drops it when it
-            // unmarshals the fixture), so it can only count against "all fields".
-            let skip = [
-                "dcExt",
-                "itunesExt",
-                "extensions",
-                "custom",
-                "image",
-                "generator",
-                "copyright",
-                "enclosure",
-            ];
-            let leaf = k
-                .rsplit('.')
-                .find(|p| p.parse::<usize>().is_err())
-                .unwrap_or("");
-            let raw_date = matches!(leaf, "published" | "updated");
-            let top = k
-                .split('.')
-                .find(|p| skip.contains(p))
-                .unwrap_or(if raw_date { "raw date" } else { "" });
-            if !top.is_empty() {
-                *unmodelled.entry(top.to_string()).or_default() += 1;
+            if !ok && std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+                println!(
+                    "miss {}: {k}: want {v} got {:?}",
+                    input.display(),
+                    gf.get(k)
+                );
             }
-            if top.is_empty() {
-                ours.fields += 1;
-                ours.agree += usize::from(ok);
-                if !ok && std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
-                    println!(
-                        "miss {}: {k}: want {v} got {:?}",
-                        input.display(),
-                        gf.get(k)
-                    );
-                }
-                if !ok {
-                    let shape: String = k
-                        .split('.')
-                        .map(|p| if p.parse::<usize>().is_ok() { "N" } else { p })
-                        .collect::<Vec<_>>()
-                        .join(".");
-                    *missing.entry(shape).or_default() += 1;
-                }
+            // `items.N.enclosure` is not a field of gofeed's `Item` at all (gofeed's own test
+            // drops it when it unmarshals the fixture, and its `type` here, `audio/jpeg`, is
+            // in no source document), so it can only count against "all fields".
+            let group = field_group(k);
+            if group == "enclosure" {
+                *unmodelled.entry(group.to_string()).or_default() += 1;
+                continue;
+            }
+            if !group.is_empty() {
+                let p = projections.entry(group).or_default();
+                p.0 += 1;
+                p.1 += usize::from(ok);
+            }
+            ours.fields += 1;
+            ours.agree += usize::from(ok);
+            if !ok {
+                let shape: String = k
+                    .split('.')
+                    .map(|p| if p.parse::<usize>().is_ok() { "N" } else { p })
+                    .collect::<Vec<_>>()
+                    .join(".");
+                *missing.entry(shape).or_default() += 1;
             }
         }
     }
@@ -204,14 +230,36 @@ fn gofeed(root: &Path) -> (Row, Row) {
     ours.crashes = all.crashes;
     let mut worst: Vec<_> = missing.into_iter().collect();
     worst.sort_by_key(|w| std::cmp::Reverse(w.1));
-    ours.note = worst
-        .iter()
-        .take(14)
-        .map(|(k, n)| format!("{k}×{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let (pf, pa) = projections
+        .values()
+        .fold((0, 0), |(f, a), (pf, pa)| (f + pf, a + pa));
+    ours.note = format!(
+        "all but `enclosure`; of which gofeed's projections {pa}/{pf} ({}){}",
+        projections
+            .iter()
+            .map(|(k, (f, a))| if f == a {
+                format!("{k}×{f}")
+            } else {
+                format!("{k} {a}/{f}")
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        if worst.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; disagreeing: {}",
+                worst
+                    .iter()
+                    .take(14)
+                    .map(|(k, n)| format!("{k}×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
     all.note = format!(
-        "every leaf of the expected JSON; not modelled: {}",
+        "every leaf of the expected JSON; not modelled: {} (not a field of gofeed's `Item`)",
         unmodelled
             .iter()
             .map(|(k, n)| format!("{k}×{n}"))
