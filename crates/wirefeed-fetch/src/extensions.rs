@@ -26,19 +26,53 @@ use crate::document::{Document, Entry, Format};
 use crate::xml::{Element, Node};
 
 /// Source material for the projections, kept by a [`crate::Document`]'s feed and entries and
-/// read only by [`crate::Document::to_universal`].
+/// read only by [`crate::Document::to_universal`]. Boxed, and absent when there is nothing:
+/// an [`crate::Entry`] grows by one pointer, not by the lists.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Extras {
+pub(crate) struct Extras(Option<Box<Kept>>);
+
+impl Extras {
+    fn new(kept: Kept) -> Extras {
+        let empty = kept.els.is_empty() && kept.json == Json::default();
+        Extras((!empty).then(|| Box::new(kept)))
+    }
+
+    fn get(&self) -> &Kept {
+        static NONE: Kept = Kept {
+            els: Vec::new(),
+            json: Json {
+                image: None,
+                published: None,
+                updated: None,
+            },
+        };
+        self.0.as_deref().unwrap_or(&NONE)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Kept {
     /// In document order: extension elements, their `prefix` rewritten to gofeed's key
     /// (never empty), and, with the prefix emptied, the core elements a projection reads —
     /// raw dates, generator, rights, images (RSS, Atom), an RSS item's leaves outside the
     /// spec (`custom`). One list: one allocation per item at most.
     els: Vec<Element>,
-    /// JSON Feed values: `image`, `published`, `updated`.
-    fields: Vec<(&'static str, String)>,
+    /// JSON Feed values.
+    json: Json,
 }
 
-impl Extras {
+/// What gofeed's projections read from a JSON Feed (feed or item).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Json {
+    /// Feed `icon`; item `image`, else `banner_image`.
+    image: Option<String>,
+    /// Item `date_published`; the feed's is its first item's.
+    published: Option<String>,
+    /// Item `date_modified`; the feed's is its first item's.
+    updated: Option<String>,
+}
+
+impl Kept {
     fn ext(&self) -> impl Iterator<Item = &Element> {
         self.els.iter().filter(|e| !e.prefix.is_empty())
     }
@@ -194,7 +228,7 @@ fn elements(e: &mut Element) -> impl Iterator<Item = &mut Element> {
 /// into `doc`. Items are matched by position, and only when the counts agree.
 pub(crate) fn take(mut root: Element, doc: &mut Document) {
     let mut scope = Scope(Vec::new());
-    let mut feed = Extras::default();
+    let mut feed = Kept::default();
     let mut items = Vec::new();
     match doc.format {
         Format::Rss => {
@@ -222,10 +256,10 @@ pub(crate) fn take(mut root: Element, doc: &mut Document) {
         }
         _ => return,
     }
-    doc.feed.extras = feed;
+    doc.feed.extras = Extras::new(feed);
     if items.len() == doc.entries.len() {
         for (e, x) in doc.entries.iter_mut().zip(items) {
-            e.extras = x;
+            e.extras = Extras::new(x);
         }
     }
 }
@@ -237,8 +271,8 @@ fn rss_walk(
     e: &mut Element,
     depth: usize,
     scope: &mut Scope,
-    feed: &mut Extras,
-    items: &mut Vec<Extras>,
+    feed: &mut Kept,
+    items: &mut Vec<Kept>,
 ) {
     for c in elements(e) {
         let mark = scope.enter(c);
@@ -293,8 +327,8 @@ fn one_of(name: &str, names: &[&str]) -> bool {
     names.contains(&name) || names.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
-fn rss_item(item: &mut Element, scope: &mut Scope) -> Extras {
-    let mut x = Extras::default();
+fn rss_item(item: &mut Element, scope: &mut Scope) -> Kept {
+    let mut x = Kept::default();
     for c in elements(item) {
         let mark = scope.enter(c);
         if let Some(key) = scope.extension_key(c, Format::Rss) {
@@ -312,9 +346,9 @@ fn rss_item(item: &mut Element, scope: &mut Scope) -> Extras {
     x
 }
 
-fn atom_entry(entry: &mut Element, scope: &mut Scope) -> Extras {
+fn atom_entry(entry: &mut Element, scope: &mut Scope) -> Kept {
     let mark = scope.enter(entry);
-    let mut x = Extras::default();
+    let mut x = Kept::default();
     for c in elements(entry) {
         let inner = scope.enter(c);
         if let Some(key) = scope.extension_key(c, Format::Atom) {
@@ -334,32 +368,43 @@ fn atom_entry(entry: &mut Element, scope: &mut Scope) -> Extras {
 /// Parse time, JSON Feed: the feed `icon`, and each item's `image` (else `banner_image`) and
 /// raw dates; the feed's dates are its first item's, as gofeed has them.
 pub(crate) fn take_json(value: &Value, doc: &mut Document) {
-    let s = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let mut feed = Extras::default();
-    feed.fields.extend(s(value, "icon").map(|u| ("image", u)));
-    let items = value.get("items").and_then(Value::as_array);
-    if let Some(first) = items.and_then(|i| i.first()) {
-        feed.fields
-            .extend(s(first, "date_published").map(|d| ("published", d)));
-        feed.fields
-            .extend(s(first, "date_modified").map(|d| ("updated", d)));
+    // One pass over each object's keys, not a lookup per key.
+    fn read(v: &Value, image_keys: &[&str]) -> Json {
+        let mut j = Json::default();
+        let mut banner = None;
+        for (k, v) in v.as_object().into_iter().flatten() {
+            let Some(s) = v.as_str().filter(|s| !s.is_empty()) else {
+                continue;
+            };
+            match k.as_str() {
+                "date_published" => j.published = Some(s.to_string()),
+                "date_modified" => j.updated = Some(s.to_string()),
+                k if k == image_keys[0] => j.image = Some(s.to_string()),
+                k if image_keys.get(1) == Some(&k) => banner = Some(s.to_string()),
+                _ => {}
+            }
+        }
+        j.image = j.image.or(banner);
+        j
     }
-    doc.feed.extras = feed;
+    let items = value.get("items").and_then(Value::as_array);
+    let first = items.and_then(|i| i.first()).map(|i| read(i, &["image"]));
+    let icon = read(value, &["icon"]).image;
+    let feed = Json {
+        image: icon,
+        published: first.as_ref().and_then(|f| f.published.clone()),
+        updated: first.and_then(|f| f.updated),
+    };
+    doc.feed.extras = Extras::new(Kept {
+        els: Vec::new(),
+        json: feed,
+    });
     if let Some(items) = items.filter(|i| i.len() == doc.entries.len()) {
         for (e, v) in doc.entries.iter_mut().zip(items) {
-            let x = &mut e.extras.fields;
-            x.extend(
-                s(v, "image")
-                    .or_else(|| s(v, "banner_image"))
-                    .map(|u| ("image", u)),
-            );
-            x.extend(s(v, "date_published").map(|d| ("published", d)));
-            x.extend(s(v, "date_modified").map(|d| ("updated", d)));
+            e.extras = Extras::new(Kept {
+                els: Vec::new(),
+                json: read(v, &["image", "banner_image"]),
+            });
         }
     }
 }
@@ -638,23 +683,16 @@ fn image_json(url: Option<String>, title: Option<String>) -> Value {
     Value::Object(m)
 }
 
-fn core<'a>(x: &'a Extras, names: &[&str]) -> Option<&'a Element> {
+fn core<'a>(x: &'a Kept, names: &[&str]) -> Option<&'a Element> {
     names
         .iter()
         .find_map(|n| x.core().find(|c| c.name.eq_ignore_ascii_case(n)))
 }
 
-fn core_text(x: &Extras, names: &[&str]) -> Option<String> {
+fn core_text(x: &Kept, names: &[&str]) -> Option<String> {
     names
         .iter()
         .find_map(|n| core(x, &[n]).map(value_of).filter(|v| !v.is_empty()))
-}
-
-fn field(x: &Extras, k: &str) -> Option<String> {
-    x.fields
-        .iter()
-        .find(|(n, _)| *n == k)
-        .map(|(_, v)| v.clone())
 }
 
 fn first_non_empty(v: impl IntoIterator<Item = Option<String>>) -> Option<String> {
@@ -670,7 +708,7 @@ fn put(m: &mut Map<String, Value>, k: &str, v: Option<String>) {
 
 /// The feed-level projections, into the universal feed object.
 pub(crate) fn put_feed(doc: &Document, m: &mut Map<String, Value>) {
-    let x = &doc.feed.extras;
+    let x = doc.feed.extras.get();
     match doc.format {
         Format::Rss => {
             put(m, "published", core_text(x, &["pubDate"]));
@@ -728,9 +766,9 @@ pub(crate) fn put_feed(doc: &Document, m: &mut Map<String, Value>) {
             }
         }
         Format::JsonFeed => {
-            put(m, "published", field(x, "published"));
-            put(m, "updated", field(x, "updated"));
-            if let Some(u) = field(x, "image") {
+            put(m, "published", x.json.published.clone());
+            put(m, "updated", x.json.updated.clone());
+            if let Some(u) = x.json.image.clone() {
                 m.insert("image".into(), image_json(Some(u), None));
             }
         }
@@ -743,7 +781,7 @@ pub(crate) fn put_feed(doc: &Document, m: &mut Map<String, Value>) {
 
 /// An item's projections, into its universal object.
 pub(crate) fn put_item(format: Format, e: &Entry, m: &mut Map<String, Value>) {
-    let x = &e.extras;
+    let x = e.extras.get();
     match format {
         Format::Rss => {
             let dc_date = first_dc(&x.els, "date");
@@ -799,9 +837,9 @@ pub(crate) fn put_item(format: Format, e: &Entry, m: &mut Map<String, Value>) {
             put(m, "updated", updated);
         }
         Format::JsonFeed => {
-            put(m, "published", field(x, "published"));
-            put(m, "updated", field(x, "updated"));
-            if let Some(u) = field(x, "image") {
+            put(m, "published", x.json.published.clone());
+            put(m, "updated", x.json.updated.clone());
+            if let Some(u) = x.json.image.clone() {
                 m.insert("image".into(), image_json(Some(u), None));
             }
         }
