@@ -240,6 +240,9 @@ pub struct FeedMeta {
     pub published: Option<DateTime<Utc>>,
     pub authors: Vec<Person>,
     pub categories: Vec<String>,
+    /// What gofeed's projections (`extensions`, `dcExt`, `image`, …) read, moved out of the
+    /// parse tree; projected only by [`Document::to_universal`].
+    pub(crate) extras: crate::extensions::Extras,
 }
 
 /// A media enclosure (RSS `enclosure`, Atom `rel=enclosure`, JSON Feed attachment).
@@ -265,6 +268,8 @@ pub struct Entry {
     pub located: Option<String>,
     /// NewsML-G2/ninjs `pubStatus` (`usable`, `withheld`, `canceled`).
     pub pub_status: Option<String>,
+    /// What gofeed's item projections read (see [`FeedMeta`]'s).
+    pub(crate) extras: crate::extensions::Extras,
 }
 
 impl Entry {
@@ -276,6 +281,7 @@ impl Entry {
             people: Vec::new(),
             located: None,
             pub_status: None,
+            extras: Default::default(),
         }
     }
 }

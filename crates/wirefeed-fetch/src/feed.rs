@@ -59,6 +59,8 @@ pub(crate) fn read_feed(
             fill_from_extensions(&root, &mut doc, source, now);
         }
         doc.validation = crate::validate::validate(&root);
+        // Last: the tree is consumed (moved from, not copied).
+        crate::extensions::take(root, &mut doc);
     }
     Ok(doc)
 }
@@ -341,6 +343,7 @@ pub(crate) fn read_json_feed(
     let bytes = serde_json::to_vec(&value).map_err(|e| FetchError::Parse(e.to_string()))?;
     let mut doc = parse(&bytes, source, base_uri, now)?;
     fill_json_feed(&value, &mut doc);
+    crate::extensions::take_json(&value, &mut doc);
     Ok(doc)
 }
 
@@ -462,6 +465,7 @@ fn parse(
             .iter()
             .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
             .collect(),
+        extras: Default::default(),
     };
     let entries = feed
         .entries
@@ -554,6 +558,7 @@ fn entry(
         people,
         located: None,
         pub_status: None,
+        extras: Default::default(),
     }
 }
 

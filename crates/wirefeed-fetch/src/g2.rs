@@ -2,7 +2,8 @@
 //! element tree in [`crate::xml`].
 //!
 //! NewsML-G2 text items carry their body as NITF or XHTML in `inlineXML`, or as text in
-//! `inlineData`. Items that are not text (pictures, video, concepts, planning) yield no story
+//! `inlineData`; the headline is `contentMeta/headline`, else the NITF `hl1` or XHTML `title`.
+//! An `inlineXML` holding only a comment placeholder is no body. Items that are not text (pictures, video, concepts, planning) yield no story
 //! and a warning; a package or knowledge item alone yields an empty document.
 //!
 //! NewsML 1.x (`NewsML`/`NewsItem`) is read for the same fields: the story id from the
@@ -182,7 +183,7 @@ fn news_item(
     Some(entry)
 }
 
-/// The body of a `contentSet`: (body, NITF headline, NITF byline).
+/// The body of a `contentSet`: (body, NITF `hl1` or XHTML `title` headline, NITF byline).
 fn body_of(set: &Element) -> Option<(Text, Option<String>, Option<String>)> {
     for c in set.elements() {
         let ct = c.attr("contenttype").unwrap_or("");
@@ -194,9 +195,22 @@ fn body_of(set: &Element) -> Option<(Text, Option<String>, Option<String>)> {
                         return Some((b, hl, by));
                     }
                 } else if let Some(body) = c.find("body") {
-                    return Some((Text::html(body.inner_html()), None, None));
+                    // An item without `contentMeta` has only the XHTML `head/title` to name it.
+                    let title = c
+                        .find("head")
+                        .and_then(|h| h.child("title"))
+                        .map(Element::text)
+                        .filter(|t| !t.is_empty());
+                    let html = body.inner_html();
+                    if !html.is_empty() {
+                        return Some((Text::html(html), title, None));
+                    }
                 } else if ct.contains("html") {
-                    return Some((Text::html(c.inner_html()), None, None));
+                    // A comment-only placeholder ("Story text") is no body.
+                    let html = c.inner_html();
+                    if !html.is_empty() {
+                        return Some((Text::html(html), None, None));
+                    }
                 }
             }
             "inlineData" => {

@@ -20,6 +20,7 @@ mod dates;
 mod dir;
 mod document;
 mod encoding;
+mod extensions;
 mod feed;
 mod g2;
 mod hosts;

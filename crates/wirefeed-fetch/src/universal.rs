@@ -1,5 +1,7 @@
 //! A [`Document`] in gofeed's universal model (camelCase keys, RFC 3339 dates), the shape
 //! `wirefeed parse` prints and the conformance harness compares against gofeed's fixtures.
+//! gofeed's extension projections (`extensions`, `dcExt`, `itunesExt`, `custom`, `image`,
+//! `generator`, `copyright`, raw date strings) come from [`crate::extensions`].
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
@@ -65,6 +67,7 @@ impl Document {
         put(&mut feed, "publishedParsed", date(f.published));
         put_people(&mut feed, &f.authors);
         put(&mut feed, "categories", json!(f.categories));
+        crate::extensions::put_feed(self, &mut feed);
         feed.insert("feedType".into(), json!(self.feed_type()));
         put(&mut feed, "feedVersion", json!(f.version));
         let items: Vec<Value> = self
@@ -100,6 +103,7 @@ impl Document {
                 put(&mut m, "version", json!(i.version));
                 put(&mut m, "located", json!(e.located));
                 put(&mut m, "pubStatus", json!(e.pub_status));
+                crate::extensions::put_item(self.format, e, &mut m);
                 Value::Object(m)
             })
             .collect();

@@ -12,19 +12,20 @@ use quick_xml::Reader;
 /// Deeper nesting than this is hostile, not news.
 const MAX_DEPTH: usize = 256;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Element {
     /// Local name, without namespace prefix.
     pub name: String,
     /// The namespace prefix as written (empty for the default namespace); the validator
     /// tells core elements from extension elements by it.
     pub prefix: String,
-    /// (local name, value) pairs; `xml:lang` is kept as `lang`.
+    /// (local name, value) pairs; `xml:lang` is kept as `lang`. Namespace declarations keep
+    /// their whole name (`xmlns`, `xmlns:dc`), see [`Element::attr_name`].
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Node>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Node {
     Element(Element),
     Text(String),
@@ -111,6 +112,8 @@ fn element(e: &BytesStart<'_>, decoder: quick_xml::encoding::Decoder) -> Element
             let key = a.key.as_ref();
             let key = if key == b"xml:lang" {
                 "lang".to_string()
+            } else if key.starts_with(b"xmlns:") {
+                String::from_utf8_lossy(key).into_owned()
             } else {
                 String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned()
             };
@@ -146,6 +149,24 @@ fn push_text(stack: &mut [Element], s: &str) {
 }
 
 impl Element {
+    /// An attribute's local name; for a namespace declaration, the prefix it declares
+    /// (`xmlns:dc` → `dc`), as Go's `encoding/xml` names it.
+    pub(crate) fn attr_name(key: &str) -> &str {
+        key.strip_prefix("xmlns:").unwrap_or(key)
+    }
+
+    /// The namespaces this element declares: (prefix, URI), `""` for the default namespace.
+    pub(crate) fn namespaces(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.attrs.iter().filter_map(|(k, v)| {
+            let prefix = if k == "xmlns" {
+                ""
+            } else {
+                k.strip_prefix("xmlns:")?
+            };
+            Some((prefix, v.as_str()))
+        })
+    }
+
     pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
@@ -240,7 +261,7 @@ fn write_html(n: &Node, out: &mut String) {
             out.push_str(&e.name);
             for (k, v) in &e.attrs {
                 out.push(' ');
-                out.push_str(k);
+                out.push_str(Element::attr_name(k));
                 out.push_str("=\"");
                 escape_into(v, out);
                 out.push('"');

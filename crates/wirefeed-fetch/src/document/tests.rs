@@ -165,6 +165,45 @@ fn newsml_g2_message_yields_text_items_with_agency_ids() {
 }
 
 #[test]
+fn newsml_g2_headline_from_xhtml_title_and_what_the_source_lacks_stays_empty() {
+    let doc = read(
+        r#"<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet>
+<newsItem guid="urn:x:1" standard="NewsML-G2" standardversion="2.26">
+ <itemMeta><itemClass qcode="ninat:text"/></itemMeta>
+ <contentSet><inlineXML wordcount="3"><html xmlns="http://www.w3.org/1999/xhtml">
+  <head><title>Only the XHTML names it</title></head><body><p>Line one.</p></body></html>
+ </inlineXML></contentSet>
+</newsItem>
+<newsItem guid="urn:x:2" version="4" standard="NewsML-G2" standardversion="2.26">
+ <itemMeta><itemClass qcode="ninat:text"/></itemMeta>
+ <contentMeta><headline>Placeholder body</headline></contentMeta>
+ <contentSet><inlineXML contenttype="application/nitf+xml"><!-- to come --></inlineXML></contentSet>
+</newsItem>
+<newsItem guid="urn:x:3" version="1" standard="NewsML-G2" standardversion="2.26">
+ <itemMeta><itemClass qcode="ninat:text"/></itemMeta>
+ <contentMeta><headline>XHTML placeholder</headline></contentMeta>
+ <contentSet><inlineXML contenttype="application/xhtml+xml"><!-- Story text --></inlineXML></contentSet>
+</newsItem>
+</itemSet></newsMessage>"#,
+    );
+    assert_eq!(doc.entries.len(), 3, "{:?}", doc.warnings);
+    let a = &doc.entries[0].item;
+    assert_eq!(a.title.as_deref(), Some("Only the XHTML names it"));
+    assert_eq!(a.content.as_ref().unwrap().value, "<p>Line one.</p>");
+    // No `version` attribute: left empty (the schema's default is 1; the normalizer gives
+    // such a story version 1, or the headline's update number + 1).
+    assert_eq!(a.version, None);
+    let b = &doc.entries[1].item;
+    assert_eq!(b.title.as_deref(), Some("Placeholder body"));
+    assert_eq!(b.version, Some(4));
+    assert!(b.content.is_none(), "an empty inlineXML is no body");
+    assert!(
+        doc.entries[2].item.content.is_none(),
+        "nor is an empty XHTML one"
+    );
+}
+
+#[test]
 fn nitf_document_in_latin1() {
     let bytes = encoding_rs::WINDOWS_1252.encode(NITF).0;
     let doc = read_document(&bytes, &src(), DocumentKind::Sniff, None, None).unwrap();
