@@ -387,7 +387,7 @@ topic with {eo}, `compression = "{comp}"`, `batch_max_records = {batch}`.
 ## End to end
 
 Time runs from the first feed request to the moment the last record became visible to a
-`read_committed` consumer (so after its acknowledgement); Prometheus scrapes (every 250 ms)
+`read_committed` consumer (so after its acknowledgement); Prometheus scrapes (every second)
 only decide that the run is complete (`wirefeed_sink_records_total{{outcome="acked",output="stories"}}`).
 Feed MB/s counts the RSS documents served, record MB/s the ninjs values produced.
 *served→visible* is per record, from the first 200 response of its feed to the moment a
