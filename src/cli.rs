@@ -101,6 +101,11 @@ pub struct IngestArgs {
     /// U (with the distance), or rejected and why — naming the input file and item.
     #[arg(long, value_name = "FILE")]
     pub decisions: Option<PathBuf>,
+    /// One JSON line per tagged story: for each topic its phrases mention, the score, the
+    /// rule that decided (fired, implied, below min score, no context, excluded by a phrase)
+    /// and every matched phrase with its role and position.
+    #[arg(long, value_name = "FILE")]
+    pub explain: Option<PathBuf>,
     /// Durable dedup state, shared with the service to skip what it already published.
     /// Without it every ingest starts from a fresh, empty story window.
     #[arg(long, value_name = "DIR", env = "WIREFEED_STATE_DIR")]

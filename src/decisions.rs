@@ -2,17 +2,91 @@
 //! backfill can be audited item by item (emitted as story U version V, dropped as a duplicate
 //! of U at distance D, or rejected and why). Written by the normalize stage, which is where
 //! every item's fate is decided; upstream dead letters pass through it and are logged there.
+//!
+//! `wirefeed ingest --explain`: one JSON line per tagged story with the evidence for each
+//! topic it mentions (score, deciding rule, matched phrases and where), written by the enrich
+//! stage from [`wirefeed_enrich::Enricher::explain`], which shares the scoring with the tags.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use wirefeed_enrich::Explanation;
 use wirefeed_model::{DeadLetter, RawItem, Story};
 
-/// Shared by the stages; cheap to clone. Lines are buffered and flushed at the end.
+/// A JSON Lines file shared by the stages; cheap to clone. Lines are buffered and flushed at
+/// the end.
 #[derive(Clone)]
-pub struct DecisionLog {
+struct JsonLines {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
+    /// For the error line: which file could not be written.
+    what: &'static str,
+}
+
+impl JsonLines {
+    fn new(out: Box<dyn Write + Send>, what: &'static str) -> Self {
+        JsonLines {
+            out: Arc::new(Mutex::new(out)),
+            what,
+        }
+    }
+
+    fn write(&self, line: &impl Serialize) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let written = serde_json::to_writer(&mut *out, line)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        if let Err(e) = written {
+            tracing::error!(error = %e, file = self.what, "cannot write");
+        }
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        self.out.lock().unwrap_or_else(|p| p.into_inner()).flush()
+    }
+}
+
+/// The `--decisions` file.
+#[derive(Clone)]
+pub struct DecisionLog(JsonLines);
+
+/// The `--explain` file.
+#[derive(Clone)]
+pub struct ExplainLog(JsonLines);
+
+#[derive(Serialize)]
+struct ExplainLine<'a> {
+    input: Option<&'a str>,
+    source: &'a str,
+    item: Option<&'a str>,
+    uri: &'a str,
+    version: u32,
+    headline: &'a str,
+    #[serde(flatten)]
+    explanation: &'a Explanation,
+}
+
+impl ExplainLog {
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        ExplainLog(JsonLines::new(out, "explain"))
+    }
+
+    /// The evidence for `story`'s tags, as the enricher just decided them.
+    pub fn explained(&self, s: &Story, explanation: &Explanation) {
+        self.0.write(&ExplainLine {
+            input: s.origin.as_deref(),
+            source: &s.source,
+            item: story_id(s),
+            uri: &s.uri,
+            version: s.version,
+            headline: &s.headline,
+            explanation,
+        });
+    }
+
+    pub fn flush(&self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 #[derive(Serialize)]
@@ -75,19 +149,11 @@ fn story_id(s: &Story) -> Option<&str> {
 
 impl DecisionLog {
     pub fn new(out: Box<dyn Write + Send>) -> Self {
-        DecisionLog {
-            out: Arc::new(Mutex::new(out)),
-        }
+        DecisionLog(JsonLines::new(out, "decisions"))
     }
 
     fn write(&self, line: &Line<'_>) {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let written = serde_json::to_writer(&mut *out, line)
-            .map_err(std::io::Error::from)
-            .and_then(|()| out.write_all(b"\n"));
-        if let Err(e) = written {
-            tracing::error!(error = %e, "cannot write the decisions file");
-        }
+        self.0.write(line);
     }
 
     /// Published: a new story, or a new version of a known one.
@@ -129,6 +195,6 @@ impl DecisionLog {
     }
 
     pub fn flush(&self) -> std::io::Result<()> {
-        self.out.lock().unwrap_or_else(|p| p.into_inner()).flush()
+        self.0.flush()
     }
 }

@@ -12,7 +12,7 @@ use wirefeed_telemetry::Metrics;
 
 use crate::cli::IngestArgs;
 use crate::config::{Config, SinkKind, SourceConfig, SourceKind};
-use crate::decisions::DecisionLog;
+use crate::decisions::{DecisionLog, ExplainLog};
 use crate::pipeline;
 
 /// Runs the backfill and prints the summary line (on standard error when the records go to
@@ -79,12 +79,23 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
     }
     // A backfill judges its inputs on their own unless told to share the service's window.
     config.state_dir = args.state_dir;
-    let decisions = match &args.decisions {
-        Some(p) => Some(DecisionLog::new(Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )))),
-        None => None,
+    let create = |p: &PathBuf| -> anyhow::Result<Box<dyn Write + Send>> {
+        let f =
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
+        Ok(Box::new(std::io::BufWriter::new(f)))
     };
+    let decisions = args
+        .decisions
+        .as_ref()
+        .map(create)
+        .transpose()?
+        .map(DecisionLog::new);
+    let explain = args
+        .explain
+        .as_ref()
+        .map(create)
+        .transpose()?
+        .map(ExplainLog::new);
     config.listen = args
         .listen
         .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
@@ -113,15 +124,26 @@ pub async fn run(args: IngestArgs, shutdown: CancellationToken) -> anyhow::Resul
         })
     };
     let out_path = config.sink.file.path.clone();
-    let result =
-        pipeline::run_with_metrics(config, shutdown, true, metrics.clone(), decisions.clone())
-            .await;
+    let result = pipeline::run_with_metrics(
+        config,
+        shutdown,
+        true,
+        metrics.clone(),
+        pipeline::Audit {
+            decisions: decisions.clone(),
+            explain: explain.clone(),
+        },
+    )
+    .await;
     progress.abort();
     if terminal {
         eprint!("\r\x1b[2K");
     }
     if let Some(d) = &decisions {
         d.flush().context("writing the decisions file")?;
+    }
+    if let Some(e) = &explain {
+        e.flush().context("writing the explain file")?;
     }
     let summary = result?;
     if to_stdout {

@@ -21,7 +21,7 @@ use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Route, Sink};
 use wirefeed_telemetry::{Health, Metrics, Queue};
 
 use crate::config::{Config, SinkKind, SourceKind};
-use crate::decisions::DecisionLog;
+use crate::decisions::{DecisionLog, ExplainLog};
 
 /// What a finished run did, for the `--once` summary.
 #[derive(Debug, Default)]
@@ -44,18 +44,28 @@ pub async fn run(
     once: bool,
 ) -> anyhow::Result<Summary> {
     let metrics = Arc::new(Metrics::new().context("registering metrics")?);
-    run_with_metrics(config, shutdown, once, metrics, None).await
+    run_with_metrics(config, shutdown, once, metrics, Audit::default()).await
+}
+
+/// What `wirefeed ingest` asked to be written beside the records.
+#[derive(Default, Clone)]
+pub struct Audit {
+    /// One line per input item (see [`DecisionLog`]).
+    pub decisions: Option<DecisionLog>,
+    /// One line per tagged story with the evidence for its topics (see [`ExplainLog`]).
+    pub explain: Option<ExplainLog>,
 }
 
 /// [`run`] with the caller's [`Metrics`], so `wirefeed ingest` can show progress from them.
-/// `decisions`, when given, gets one line per input item (see [`DecisionLog`]).
+/// `audit` names the files for `--decisions` and `--explain`.
 pub async fn run_with_metrics(
     config: Config,
     shutdown: CancellationToken,
     once: bool,
     metrics: Arc<Metrics>,
-    decisions: Option<DecisionLog>,
+    audit: Audit,
 ) -> anyhow::Result<Summary> {
+    let Audit { decisions, explain } = audit;
     let health = Arc::new(Health::new(
         config.pipeline.backpressure_limit.as_secs() as i64
     ));
@@ -244,6 +254,7 @@ pub async fn run_with_metrics(
         TaxonomyWatch::new(config.enrich.taxonomy.clone()),
         metrics.clone(),
         health.clone(),
+        explain,
     ));
     let sink_metrics = metrics.clone();
     let sink_health = health.clone();
@@ -426,6 +437,7 @@ async fn enrich_stage(
     mut watch: TaxonomyWatch,
     metrics: Arc<Metrics>,
     health: Arc<Health>,
+    explain: Option<ExplainLog>,
 ) {
     let depth = metrics
         .queue_depth
@@ -477,6 +489,9 @@ async fn enrich_stage(
                 let started = Instant::now();
                 enricher.enrich(&mut story);
                 timer.observe(started.elapsed().as_secs_f64());
+                if let Some(log) = &explain {
+                    log.explained(&story, &enricher.explain(&story));
+                }
                 if story.subjects.is_empty() {
                     metrics.enrich_untagged.inc();
                 }

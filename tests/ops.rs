@@ -324,3 +324,90 @@ fn ingest_decisions_name_every_input_item_and_its_fate() {
     );
     assert!(empty["reason"].as_str().unwrap().contains("no headline"));
 }
+
+/// `ingest --explain`: one line per published story naming its input, and for each topic its
+/// phrases mention the rule that decided it and the phrases with their positions — positions
+/// that point at the very text in the record.
+#[test]
+fn ingest_explain_gives_the_evidence_for_every_tag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out.jsonl");
+    let explain = tmp.path().join("explain.jsonl");
+    let o = wirefeed(
+        &[
+            "ingest",
+            &repo().join("config/samples/wire").display().to_string(),
+            "--out",
+            &out.display().to_string(),
+            "--explain",
+            &explain.display().to_string(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&explain)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), records.len(), "{lines:#?}");
+    for r in &records {
+        let l = lines
+            .iter()
+            // ninjs versions are strings.
+            .find(|l| {
+                l["uri"] == r["uri"] && l["version"].to_string() == r["version"].as_str().unwrap()
+            })
+            .unwrap_or_else(|| panic!("no explanation for {}", r["uri"]));
+        assert!(l["input"].as_str().unwrap().ends_with(".txt"));
+        // Every fired topic is a subject of the record, with the same relevance.
+        for t in l["topics"].as_array().unwrap() {
+            if t["outcome"]["rule"] == "fired" {
+                let rel = &t["relevance"];
+                assert!(
+                    r["subjects"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|s| &s["relevance"] == rel),
+                    "{} fired with relevance {rel} but no subject has it",
+                    t["topic"]
+                );
+            }
+        }
+    }
+    let missile = lines
+        .iter()
+        .find(|l| {
+            l["input"]
+                .as_str()
+                .unwrap()
+                .ends_with("001_missile_defense.txt")
+        })
+        .unwrap();
+    let headline = missile["headline"].as_str().unwrap();
+    let topic = missile["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["topic"] == "missile-defense")
+        .expect("missile-defense explained");
+    assert_eq!(topic["outcome"]["rule"], "fired");
+    assert!(topic["score"].as_f64().unwrap() >= topic["min_score"].as_f64().unwrap());
+    let evidence = topic["evidence"].as_array().unwrap();
+    let hit = evidence
+        .iter()
+        .find(|e| e["role"] == "include" && e["part"] == 0)
+        .expect("an include phrase in the headline");
+    assert!(hit["points"].as_f64().unwrap() > 0.0);
+    let (start, end) = (
+        hit["start"].as_u64().unwrap() as usize,
+        hit["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&headline[start..end], hit["text"].as_str().unwrap());
+}
