@@ -1,0 +1,423 @@
+//! Spec checks for extension vocabularies, dispatched by namespace URI (not by the prefix
+//! a publisher happens to choose): iTunes podcasts, Media RSS, W3C Basic Geo / ICBM /
+//! GeoURL, FeedSync (`sx:`), Atom threading (`thr:`), Atom feed history (`fh:`) and
+//! Trackback. Each rule is the vocabulary's own: required attributes, enumerated values,
+//! numbers and their ranges, lengths, URLs.
+
+use crate::validate::{core, full_url, integer, language, mime, rfc3339, uri, Findings};
+use crate::xml::Element;
+
+const ITUNES: &str = "http://www.itunes.com/dtds/podcast-1.0.dtd";
+const MEDIA: &str = "http://search.yahoo.com/mrss/";
+const GEO: &str = "http://www.w3.org/2003/01/geo/wgs84_pos#";
+const ICBM: &str = "http://postneo.com/icbm";
+const GEOURL: &str = "http://geourl.org/rss/module/";
+const SSE: &str = "http://feedsync.org/2007/feedsync";
+const THR: &str = "http://purl.org/syndication/thread/1.0";
+const FH: &str = "http://purl.org/syndication/history/1.0";
+const TRACKBACK: &str = "http://madskills.com/public/xml/rss/module/trackback/";
+
+/// Checks one extension element `e` in namespace `ns`, a child of `parent`.
+pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, f: &mut Findings) {
+    let q = || format!("{}:{}", e.prefix, e.name);
+    match ns {
+        ITUNES => itunes(e, parent.map_or("", |p| p.name.as_str()), &q(), f),
+        MEDIA => media(e, parent, &q(), f),
+        GEO | ICBM | GEOURL => geo(e, &q(), f),
+        SSE => sse(e, &q(), f),
+        THR => {
+            if e.name == "in-reply-to" {
+                match e.attr("ref") {
+                    Some(r) => full_url(r, &format!("<{}> ref", q()), f),
+                    None => f.add(format!("<{}> has no ref attribute", q())),
+                }
+                if let Some(t) = e.attr("type") {
+                    mime(t, &q(), f);
+                }
+                if let Some(s) = e.attr("source") {
+                    uri(s, &format!("<{}> source", q()), f);
+                }
+            }
+            if e.name == "total" {
+                integer(&e.text(), &q(), f);
+            }
+        }
+        FH if e.name == "complete" => {
+            // RFC 5005 §2: a complete feed has no paging or archive links.
+            if let Some(p) = parent {
+                for l in core(p, "link") {
+                    if let Some(rel) = l.attr("rel").filter(|r| PAGING_RELS.contains(r)) {
+                        f.add(format!("complete feed (<{}>) has a link rel={rel:?}", q()));
+                    }
+                }
+            }
+        }
+        TRACKBACK if matches!(e.name.as_str(), "ping" | "about") => {
+            if rdf {
+                // RSS 1.0: the target is an `rdf:resource` attribute.
+                match e.attr("resource") {
+                    Some(r) => full_url(r, &q(), f),
+                    None => f.add(format!("<{}> has no rdf:resource attribute", q())),
+                }
+            } else {
+                // RSS 2.0: the target is the element's text.
+                full_url(&e.text(), &q(), f);
+            }
+        }
+        _ => {}
+    }
+}
+
+const ONCE_MEDIA: &[&str] = &["title", "description", "keywords"];
+
+/// The element's own text exactly as written (no trimming).
+fn raw_text(e: &Element) -> String {
+    e.children
+        .iter()
+        .filter_map(|n| match n {
+            crate::xml::Node::Text(t) => Some(t.as_str()),
+            crate::xml::Node::Element(_) => None,
+        })
+        .collect()
+}
+
+const PAGING_RELS: &[&str] = &[
+    "first",
+    "last",
+    "next",
+    "previous",
+    "prev",
+    "next-archive",
+    "prev-archive",
+];
+
+fn itunes(e: &Element, parent: &str, q: &str, f: &mut Findings) {
+    let raw = e.text();
+    let v = raw.as_str();
+    match e.name.as_str() {
+        "explicit" => {
+            // The exact token: surrounding whitespace is not allowed either.
+            let v = raw_text(e);
+            let v = v.as_str();
+            if !matches!(v, "yes" | "no" | "clean" | "true" | "false") {
+                f.add(format!("<{q}> {v:?} is not true/false (or yes/no/clean)"));
+            }
+        }
+        "block" | "complete" if !v.eq_ignore_ascii_case("yes") && !v.eq_ignore_ascii_case("no") => {
+            f.add(format!("<{q}> {v:?} is not yes or no"));
+        }
+        "type" if !matches!(v, "episodic" | "serial") => {
+            f.add(format!("<{q}> {v:?} is not episodic or serial"));
+        }
+        "episodeType" if !matches!(v, "full" | "trailer" | "bonus") => {
+            f.add(format!("<{q}> {v:?} is not full, trailer or bonus"));
+        }
+        "image" => match e.attr("href") {
+            Some(h) => full_url(h, &format!("<{q}> href"), f),
+            None => f.add(format!("<{q}> has no href attribute")),
+        },
+        "category" if e.attr("text").is_none() => {
+            f.add(format!("<{q}> has no text attribute"));
+        }
+        "duration" => {
+            if parent == "channel" {
+                f.add(format!("<{q}> belongs in an <item>, not the <channel>"));
+            }
+            if !itunes_duration(v) {
+                f.add(format!("<{q}> {v:?} is not seconds, MM:SS or H:MM:SS"));
+            }
+        }
+        "keywords" | "subtitle" | "summary" => {
+            let max = if e.name == "summary" { 4000 } else { 255 };
+            let n = v.chars().count();
+            if n > max {
+                f.add(format!("<{q}> is {n} characters (at most {max})"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Apple's `itunes:duration`: whole seconds, or `[[H:]M]M:SS` with minutes and seconds
+/// below 60.
+fn itunes_duration(v: &str) -> bool {
+    let parts: Vec<&str> = v.split(':').collect();
+    let num = |p: &str| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() > 3 || !parts.iter().all(|p| num(p)) {
+        return false;
+    }
+    parts.len() == 1
+        || parts[1..]
+            .iter()
+            .all(|p| p.len() == 2 && p.parse::<u8>().is_ok_and(|x| x < 60))
+}
+
+fn media(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
+    // Media RSS: title, description and keywords appear at most once per parent.
+    if let Some(p) = parent.filter(|_| ONCE_MEDIA.contains(&e.name.as_str())) {
+        let mut same = p
+            .elements()
+            .filter(|c| c.name == e.name && c.prefix == e.prefix);
+        if same.next().is_some_and(|first| std::ptr::eq(first, e)) && same.next().is_some() {
+            f.add(format!("<{}> has more than one <{q}>", p.name));
+        }
+    }
+    match e.name.as_str() {
+        "content" => {
+            if let Some(v) = e.attr("fileSize") {
+                if !v.trim().parse::<u64>().is_ok_and(|x| x > 0) {
+                    f.add(format!("<{q}> fileSize {v:?} is not a positive integer"));
+                }
+            }
+            if let Some(v) = e.attr("channels") {
+                integer(v, &format!("<{q}> channels"), f);
+            }
+            for a in ["framerate", "samplingrate"] {
+                if let Some(v) = e.attr(a) {
+                    if !v
+                        .trim()
+                        .parse::<f64>()
+                        .is_ok_and(|x| x.is_finite() && x >= 0.0)
+                    {
+                        f.add(format!("<{q}> {a} {v:?} is not a number"));
+                    }
+                }
+            }
+            if let Some(v) = e.attr("isDefault") {
+                if !matches!(v, "true" | "false") {
+                    f.add(format!("<{q}> isDefault {v:?} is not true or false"));
+                }
+            }
+            if let Some(v) = e.attr("medium") {
+                if !matches!(v, "image" | "audio" | "video" | "document" | "executable") {
+                    f.add(format!(
+                        "<{q}> medium {v:?} is not image, audio, video, document or executable"
+                    ));
+                }
+            }
+            if let Some(v) = e.attr("expression") {
+                if !matches!(v, "sample" | "full" | "nonstop") {
+                    f.add(format!(
+                        "<{q}> expression {v:?} is not sample, full or nonstop"
+                    ));
+                }
+            }
+            if let Some(v) = e.attr("lang") {
+                language(v, f);
+            }
+            if let Some(v) = e.attr("type") {
+                mime(v, q, f);
+            }
+        }
+        "thumbnail" | "player" => {
+            if e.attr("url").is_none() {
+                f.add(format!("<{q}> has no url attribute"));
+            }
+            if let Some(t) = e.attr("time") {
+                npt(t, &format!("<{q}> time"), f);
+            }
+        }
+        "text" => {
+            if let Some(t) = e.attr("type") {
+                if !matches!(t, "plain" | "html") {
+                    f.add(format!("<{q}> type {t:?} is not plain or html"));
+                }
+            }
+            if let Some(v) = e.attr("lang") {
+                language(v, f);
+            }
+            for a in ["start", "end"] {
+                if let Some(t) = e.attr(a) {
+                    npt(t, &format!("<{q}> {a}"), f);
+                }
+            }
+        }
+        "hash" => {
+            let algo = e.attr("algo").unwrap_or("md5");
+            let len = match algo {
+                "md5" => 32,
+                "sha-1" => 40,
+                other => {
+                    f.add(format!("<{q}> algo {other:?} is not md5 or sha-1"));
+                    return;
+                }
+            };
+            let v = e.text();
+            if v.len() != len || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                f.add(format!(
+                    "<{q}> {v:?} is not a hex {algo} digest ({len} digits)"
+                ));
+            }
+        }
+        "rating" => {
+            let v = e.text().to_ascii_lowercase();
+            let allowed: &[&str] = match e.attr("scheme").unwrap_or("urn:simple") {
+                "urn:simple" => &["adult", "nonadult"],
+                "urn:mpaa" => &["g", "pg", "pg-13", "r", "nc-17"],
+                "urn:v-chip" => &[
+                    "tv-y", "tv-y7", "tv-y7-fv", "tv-g", "tv-pg", "tv-14", "tv-ma",
+                ],
+                _ => return,
+            };
+            if !allowed.contains(&v.as_str()) {
+                f.add(format!("<{q}> {v:?} is not a rating of its scheme"));
+            }
+        }
+        "restriction" => restriction(e, q, f),
+        _ => {}
+    }
+}
+
+fn restriction(e: &Element, q: &str, f: &mut Findings) {
+    match e.attr("relationship") {
+        Some("allow" | "deny") => {}
+        Some(r) => f.add(format!("<{q}> relationship {r:?} is not allow or deny")),
+        None => f.add(format!("<{q}> has no relationship attribute")),
+    }
+    let v = e.text();
+    match e.attr("type") {
+        Some("country") => {
+            for c in v.split_whitespace() {
+                if !country(c) {
+                    f.add(format!("<{q}> {c:?} is not an ISO 3166 country code"));
+                }
+            }
+        }
+        Some("uri") => {
+            for u in v.split_whitespace() {
+                full_url(u, &format!("<{q}>"), f);
+            }
+        }
+        Some("sharing") => {}
+        Some(t) => f.add(format!("<{q}> type {t:?} is not country, uri or sharing")),
+        None => {
+            if !v.is_empty() && !matches!(v.as_str(), "all" | "none") {
+                f.add(format!(
+                    "<{q}> without a type must be all or none, not {v:?}"
+                ));
+            }
+        }
+    }
+}
+
+/// ISO 3166-1 alpha-2 codes in use (officially assigned).
+const COUNTRIES: &str = "ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg eh er es et fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw";
+
+fn country(c: &str) -> bool {
+    c.len() == 2 && COUNTRIES.split(' ').any(|k| k.eq_ignore_ascii_case(c))
+}
+
+/// Normal Play Time (RFC 2326 §3.6): `now`, seconds, or `H:MM:SS`, each with an optional
+/// fraction.
+fn npt(v: &str, what: &str, f: &mut Findings) {
+    let dec = |s: &str| {
+        let (i, frac) = s.split_once('.').unwrap_or((s, "0"));
+        !i.is_empty()
+            && i.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit())
+    };
+    let ok = v == "now"
+        || match v.split(':').collect::<Vec<_>>()[..] {
+            [s] => dec(s),
+            [h, m, s] => {
+                !h.is_empty()
+                    && h.bytes().all(|b| b.is_ascii_digit())
+                    && m.len() == 2
+                    && m.parse::<u8>().is_ok_and(|x| x < 60)
+                    && s.get(..2)
+                        .is_some_and(|w| w.parse::<u8>().is_ok_and(|x| x < 60))
+                    && dec(s)
+            }
+            _ => false,
+        };
+    if !ok {
+        f.add(format!("{what} {v:?} is not a Normal Play Time"));
+    }
+}
+
+fn geo(e: &Element, q: &str, f: &mut Findings) {
+    let limit = match e.name.as_str() {
+        "lat" | "latitude" => 90.0,
+        "long" | "lon" | "longitude" => 180.0,
+        _ => return,
+    };
+    let v = e.text();
+    if !v
+        .parse::<f64>()
+        .is_ok_and(|x| (-limit..=limit).contains(&x))
+    {
+        f.add(format!(
+            "<{q}> {v:?} is not a number from -{limit} to {limit}"
+        ));
+    }
+}
+
+fn sse(e: &Element, q: &str, f: &mut Findings) {
+    let positive = |a: &str, f: &mut Findings| match e.attr(a) {
+        Some(v) => {
+            // FeedSync: a positive 32-bit signed integer.
+            if !v.trim().parse::<i32>().is_ok_and(|x| x > 0) {
+                f.add(format!(
+                    "<{q}> {a} {v:?} is not a positive integer up to 2^31-1"
+                ));
+            }
+        }
+        None => f.add(format!("<{q}> has no {a} attribute")),
+    };
+    let boolean = |a: &str, f: &mut Findings| {
+        if let Some(v) = e.attr(a) {
+            if !matches!(v, "true" | "false") {
+                f.add(format!("<{q}> {a} {v:?} is not true or false"));
+            }
+        }
+    };
+    match e.name.as_str() {
+        "sync" => {
+            if e.attr("id").is_none() {
+                f.add(format!("<{q}> has no id attribute"));
+            }
+            positive("updates", f);
+            boolean("deleted", f);
+            boolean("noconflicts", f);
+            if !e.elements().any(|c| c.name == "history") {
+                f.add(format!("<{q}> has no <{}:history>", e.prefix));
+            }
+        }
+        "history" => {
+            positive("sequence", f);
+            if e.attr("by").is_none() && e.attr("when").is_none() {
+                f.add(format!("<{q}> has neither a by nor a when attribute"));
+            }
+        }
+        "related" => {
+            match e.attr("link") {
+                Some(l) => full_url(l, &format!("<{q}> link"), f),
+                None => f.add(format!("<{q}> has no link attribute")),
+            }
+            match e.attr("type") {
+                Some("complete" | "aggregated") => {}
+                Some(t) => f.add(format!("<{q}> type {t:?} is not complete or aggregated")),
+                None => f.add(format!("<{q}> has no type attribute")),
+            }
+        }
+        "sharing" => {
+            match (e.attr("since"), e.attr("until")) {
+                (Some(_), None) => f.add(format!("<{q}> has since but no until attribute")),
+                (None, Some(_)) => f.add(format!("<{q}> has until but no since attribute")),
+                (Some(since), Some(until)) => {
+                    let t = |v: &str| chrono::DateTime::parse_from_rfc3339(v.trim()).ok();
+                    if let (Some(a), Some(b)) = (t(since), t(until)) {
+                        if a > b {
+                            f.add(format!("<{q}> since {since:?} is after until {until:?}"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Some(x) = e.attr("expires") {
+                rfc3339(x, &format!("{q} expires"), f);
+            }
+        }
+        _ => {}
+    }
+}
