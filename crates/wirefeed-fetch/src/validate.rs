@@ -1617,4 +1617,50 @@ mod tests {
             "<trackback:ping>http://e.org/tb</trackback:ping>",
         ));
     }
+
+    #[test]
+    fn google_base_rules() {
+        let ns = r#"xmlns:g="http://base.google.com/ns/1.0""#;
+        for (item, want) in [
+            ("<g:price>5,95</g:price>", "a number with an optional unit"),
+            ("<g:price>free</g:price>", "a number with an optional unit"),
+            ("<g:year>79</g:year>", "a four-digit year"),
+            (
+                "<g:location>Anytown, CA, 12345, USA</g:location>",
+                "a full address",
+            ),
+            (
+                "<g:to_location>San Francisco Airport</g:to_location>",
+                "a location",
+            ),
+            ("<g:label>a, b</g:label>", "a single label"),
+            ("<g:image_link>/i/1.jpg</g:image_link>", "is not a full URL"),
+            ("<g:listing_type>Sale</g:listing_type>", "true or false"),
+            (
+                "<g:payment_accepted>Cash Check</g:payment_accepted>",
+                "is not one of",
+            ),
+            ("<g:currency>US Dollars</g:currency>", "ISO 4217"),
+            (
+                "<g:quantity>out of stock</g:quantity>",
+                "not a non-negative integer",
+            ),
+            ("<g:rating>good</g:rating>", "is not one of 1, 2, 3, 4, 5"),
+            (
+                &*"<g:label>x</g:label>".repeat(11),
+                "more than ten <g:label>",
+            ),
+        ] {
+            assert_flags(&rss_with(ns, "", item), want);
+        }
+        assert_quiet(&rss_with(
+            ns,
+            "",
+            "<g:price>35.95 usd</g:price><g:year>2005</g:year><g:label>ABS</g:label>
+            <g:location>123 Main St, Anytown, CA, 12345, USA</g:location>
+            <g:to_location>San Francisco, CA</g:to_location><g:image_link>http://e.org/1.jpg</g:image_link>
+            <g:listing_type>true</g:listing_type><g:payment_accepted>Visa</g:payment_accepted>
+            <g:currency>USD</g:currency><g:quantity>3</g:quantity><g:rating>4</g:rating>",
+        ));
+    }
 }

@@ -15,6 +15,7 @@ const GEOURL: &str = "http://geourl.org/rss/module/";
 const SSE: &str = "http://feedsync.org/2007/feedsync";
 const THR: &str = "http://purl.org/syndication/thread/1.0";
 const FH: &str = "http://purl.org/syndication/history/1.0";
+const GBASE: &str = "http://base.google.com/ns/1.0";
 const TRACKBACK: &str = "http://madskills.com/public/xml/rss/module/trackback/";
 
 /// Checks one extension element `e` in namespace `ns`, a child of `parent`.
@@ -25,6 +26,7 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
         MEDIA => media(e, parent, &q(), f),
         GEO | ICBM | GEOURL => geo(e, &q(), f),
         SSE => sse(e, &q(), f),
+        GBASE => gbase(e, parent, &q(), f),
         THR => {
             if e.name == "in-reply-to" {
                 match e.attr("ref") {
@@ -420,4 +422,125 @@ fn sse(e: &Element, q: &str, f: &mut Findings) {
         }
         _ => {}
     }
+}
+
+/// Google Base item attributes: each attribute's value type (number with an optional unit,
+/// year, location, enumerations, URLs); labels and image links at most ten per item.
+fn gbase(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
+    let v = e.text();
+    let bad = |what: &str, f: &mut Findings| f.add(format!("<{q}> {v:?} is not {what}"));
+    let one_of = |list: &[&str], f: &mut Findings| {
+        if !list.contains(&v.as_str()) {
+            f.add(format!("<{q}> {v:?} is not one of {}", list.join(", ")));
+        }
+    };
+    match e.name.as_str() {
+        "price" | "delivery_radius" | "megapixels" | "memory" | "preparation_time"
+        | "processor_speed" | "protein" | "weight"
+            if !float_unit(&v) =>
+        {
+            bad("a number with an optional unit", f);
+        }
+        "calories" | "cholesterol" | "cooking_time" | "fiber" | "hoa_dues" | "salary"
+        | "saturated_fat" | "servings" | "sodium" | "total_carbs" | "total_fat"
+            if !v.starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            bad("a number", f);
+        }
+        "year" => {
+            use chrono::Datelike;
+            let max = chrono::Utc::now().year() + 4;
+            if !v.parse::<i32>().is_ok_and(|y| (1900..=max).contains(&y)) {
+                bad("a four-digit year", f);
+            }
+        }
+        "age" | "bathrooms" | "bedrooms" | "quantity" => integer(&v, q, f),
+        "pages" if !v.parse::<u64>().is_ok_and(|x| x > 0) => {
+            bad("a positive integer", f);
+        }
+        "mileage" => {
+            let n = v.split(' ').next().unwrap_or("").replace(',', "");
+            if n.parse::<u64>().is_err() {
+                bad("a non-negative integer with an optional unit", f);
+            }
+        }
+        "currency" if (v.len() != 3 || !v.bytes().all(|b| b.is_ascii_uppercase())) => {
+            bad("an ISO 4217 currency code", f);
+        }
+        "location" => {
+            // street, city, state, postal code, country: five non-empty fields.
+            let fields: Vec<&str> = v.split(',').collect();
+            if fields.len() != 5 || fields.iter().any(|x| x.trim().is_empty()) {
+                bad(
+                    "a full address (street, city, state, postal code, country)",
+                    f,
+                );
+            }
+        }
+        "from_location" | "to_location" if !matches!(v.split(',').count(), 2 | 3) => {
+            bad("a location (city, state[, country])", f);
+        }
+        "label" if v.contains(',') => bad("a single label (no commas)", f),
+        "image_link" | "url_of_item_being_reviewed" => full_url(&v, &format!("<{q}>"), f),
+        "listing_type" | "pickup"
+            if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") =>
+        {
+            bad("true or false", f);
+        }
+        "gender" => one_of(&["Male", "M", "Female", "F"], f),
+        "marital_status" => one_of(
+            &[
+                "single",
+                "divorced",
+                "separated",
+                "widowed",
+                "married",
+                "in relationship",
+            ],
+            f,
+        ),
+        "payment_accepted" => one_of(
+            &[
+                "Cash",
+                "Check",
+                "Traveler's Check",
+                "Visa",
+                "MasterCard",
+                "AmericanExpress",
+                "American Express",
+                "Discover",
+                "WireTransfer",
+                "Wire transfer",
+            ],
+            f,
+        ),
+        "price_type" | "salary_type" => one_of(&["negotiable", "starting"], f),
+        "rating" => one_of(&["1", "2", "3", "4", "5"], f),
+        "reviewer_type" => one_of(&["editorial", "user"], f),
+        _ => {}
+    }
+    if let Some(p) = parent.filter(|_| matches!(e.name.as_str(), "label" | "image_link")) {
+        let mut same = p
+            .elements()
+            .filter(|c| c.name == e.name && c.prefix == e.prefix);
+        if same.next().is_some_and(|first| std::ptr::eq(first, e)) && same.nth(9).is_some() {
+            f.add(format!("<{}> has more than ten <{q}>", p.name));
+        }
+    }
+}
+
+/// Google Base `floatUnit`: digits, an optional decimal part, then an optional unit word.
+fn float_unit(v: &str) -> bool {
+    let int_end = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    if int_end == 0 {
+        return false;
+    }
+    let rest = &v[int_end..];
+    let rest = match rest.strip_prefix('.') {
+        Some(r) => r.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => rest,
+    };
+    rest.trim_start()
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_')
 }
