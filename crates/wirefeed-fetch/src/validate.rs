@@ -5,8 +5,11 @@
 //! Why hand-rolled: no maintained Rust crate validates feeds, and parsing (feed-rs) is
 //! deliberately lenient. These findings never stop a document; they go to
 //! [`Document::validation`](crate::Document::validation) so an operator can tell a
-//! publisher their feed is broken. Extension elements (any prefix) are checked only where
-//! their meaning is unambiguous (URLs, emails, dates).
+//! publisher their feed is broken. Extension elements (any prefix) are checked here only
+//! where their meaning is unambiguous (URLs, emails, dates); known vocabularies, found by
+//! namespace URI, have their own rules in `validate_ext`. One pass over the tree
+//! (`walk`) also keeps the in-scope namespace declarations, for namespace
+//! well-formedness.
 
 use crate::xml::Element;
 
@@ -960,7 +963,7 @@ fn contact(v: &str, what: &str, f: &mut Findings) {
     }
 }
 
-/// BCP 47 shape: a 1–8 letter primary subtag, then 1–8 alphanumeric subtags.
+/// BCP 47 shape: an ISO 639 primary subtag (or `i`/`x`), then 1–8 alphanumeric subtags.
 pub(crate) fn language(v: &str, f: &mut Findings) {
     let v = v.trim();
     let mut parts = v.split('-');
