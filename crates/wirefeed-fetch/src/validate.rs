@@ -329,6 +329,16 @@ fn channel_common(ch: &Element, f: &mut Findings) {
         .filter(reference)
     {
         require(ti, &["title", "description", "name", "link"], f);
+        // The name of a form's text field: an identifier (HTML 4 NAME token).
+        for n in core(ti, "name") {
+            let v = n.text();
+            let ok = v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
+            if !ok {
+                f.add(format!("<textInput><name> {v:?} is not an identifier"));
+            }
+        }
         once(ti, &["title", "description", "name", "link"], f);
     }
     if let Some(t) = core(ch, "ttl").next() {
@@ -720,8 +730,42 @@ fn walk<'a>(
         }
         found
     };
-    if let Some(uri) = ns.filter(|_| !e.prefix.is_empty()) {
-        crate::validate_ext::check(e, uri, parent_el, rdf, f);
+    if let Some(uri) = ns {
+        // Unprefixed elements are checked too when they declare an extension namespace as
+        // their default (`<meta xmlns="http://www.w3.org/1999/xhtml" …/>`).
+        if !e.prefix.is_empty() || e.attr("xmlns").is_some() {
+            crate::validate_ext::check(e, uri, parent_el, rdf, f);
+        }
+    }
+    // Atom XHTML text constructs: the single child is an XHTML div (RFC 4287 §3.1.1.3).
+    if e.prefix.is_empty()
+        && e.attr("type") == Some("xhtml")
+        && matches!(parent, "feed" | "entry" | "source")
+        && matches!(
+            e.name.as_str(),
+            "title" | "subtitle" | "summary" | "content" | "rights"
+        )
+    {
+        for div in e.elements().filter(|c| c.name == "div") {
+            let ns = div.attr("xmlns").or_else(|| {
+                let p = div.prefix.as_str();
+                let key = if p.is_empty() {
+                    "xmlns".to_string()
+                } else {
+                    format!("xmlns:{p}")
+                };
+                div.attr(&key)
+                    .or_else(|| scope.iter().rev().find(|(sp, _)| *sp == p).map(|(_, u)| *u))
+            });
+            if ns != Some("http://www.w3.org/1999/xhtml") {
+                f.add(format!(
+                    "<{} type=\"xhtml\"> has a <div> outside the XHTML namespace ({:?})",
+                    e.name,
+                    ns.unwrap_or("")
+                ));
+            }
+            no_namespace_in_xhtml(div, f);
+        }
     }
     let text = || e.text();
     match (e.prefix.as_str(), e.name.as_str()) {
@@ -756,8 +800,11 @@ fn walk<'a>(
                 }
                 uri(v, k, f)
             }
-            "uri" if (!e.prefix.is_empty() || e.name == "generator") && v.trim() != v => {
-                f.add(format!("{k} {v:?} has whitespace around the URI"));
+            "uri" if e.prefix.is_empty() && e.name == "generator" => {
+                if v.trim() != v {
+                    f.add(format!("{k} {v:?} has whitespace around the URI"));
+                }
+                uri(v, "generator uri", f)
             }
             // Atom category schemes and link relations name vocabularies: absolute IRIs.
             "scheme" => {
@@ -781,6 +828,18 @@ fn walk<'a>(
         walk(c, Some(e), rdf, scope, f);
     }
     scope.truncate(mark);
+}
+
+/// Elements inside XHTML content that undeclare the default namespace (`xmlns=""`) are in
+/// no namespace: not XHTML.
+fn no_namespace_in_xhtml(e: &Element, f: &mut Findings) {
+    for c in e.elements() {
+        if c.prefix.is_empty() && c.attr("xmlns") == Some("") {
+            f.add(format!("<{}> in XHTML content is in no namespace", c.name));
+        } else {
+            no_namespace_in_xhtml(c, f);
+        }
+    }
 }
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -843,6 +902,15 @@ pub(crate) fn full_url(v: &str, what: &str, f: &mut Findings) {
         f.add(format!(
             "{what} {v:?} has a character not allowed in a URL ({c:?})"
         ));
+        return;
+    }
+    // RFC 7230 §2.7: http(s) URLs have an authority (`http:/x` is not one, though the WHATWG
+    // parser repairs it).
+    let lower = v.get(..8).unwrap_or(v).to_ascii_lowercase();
+    if (lower.starts_with("http:") && !lower.starts_with("http://"))
+        || (lower.starts_with("https:") && !lower.starts_with("https://"))
+    {
+        f.add(format!("{what} {v:?} is not a full URL (no //host)"));
         return;
     }
     match url::Url::parse(v) {
@@ -1356,7 +1424,7 @@ mod tests {
             (
                 "",
                 "<itunes:block>Absolutely</itunes:block>",
-                "is not yes or no",
+                "is not yes, no or clean",
             ),
             (
                 "<itunes:type>random</itunes:type>",
@@ -1665,5 +1733,213 @@ mod tests {
             <g:listing_type>true</g:listing_type><g:payment_accepted>Visa</g:payment_accepted>
             <g:currency>USD</g:currency><g:quantity>3</g:quantity><g:rating>4</g:rating>",
         ));
+    }
+
+    #[test]
+    fn more_extension_rules() {
+        let slash = r#"xmlns:slash="http://purl.org/rss/1.0/modules/slash/""#;
+        assert_flags(
+            &rss_with(slash, "", "<slash:hit_parade>1,george</slash:hit_parade>"),
+            "is not comma-separated integers",
+        );
+        assert_flags(
+            &rss_with(slash, "", "<slash:comments>-1</slash:comments>"),
+            "not a non-negative integer",
+        );
+        assert_quiet(&rss_with(
+            slash,
+            "",
+            "<slash:hit_parade>1,2,3</slash:hit_parade><slash:comments>4</slash:comments>",
+        ));
+        let cn = r#"xmlns:cn="http://conversationsnetwork.org/rssNamespace-1.0/""#;
+        for (item, want) in [
+            (
+                "<cn:ratingCount>-3</cn:ratingCount>",
+                "not a non-negative integer",
+            ),
+            (
+                "<cn:ratingIndividual>0</cn:ratingIndividual>",
+                "not a positive integer",
+            ),
+            (
+                "<cn:ratingAverage>xyzzy</cn:ratingAverage>",
+                "is not a number",
+            ),
+            (
+                "<cn:ratingTimestamp>2009-01-12T12:13:14GMT</cn:ratingTimestamp>",
+                "not an RFC 3339 date",
+            ),
+            ("<cn:image>http:/www.example.com</cn:image>", "no //host"),
+        ] {
+            assert_flags(&rss_with(cn, "", item), want);
+        }
+        assert_quiet(&rss_with(
+            cn,
+            "",
+            "<cn:ratingCount>3</cn:ratingCount><cn:ratingAverage>4.5</cn:ratingAverage>
+            <cn:ratingTimestamp>2009-01-12T12:13:14Z</cn:ratingTimestamp><cn:image>http://e.org/i</cn:image>",
+        ));
+        let media = r#"xmlns:media="http://search.yahoo.com/mrss/""#;
+        assert_flags(
+            &rss_with(
+                media,
+                "",
+                r#"<media:group><media:content url="http://e.org/a"/></media:group>"#,
+            ),
+            "a group needs alternatives",
+        );
+        assert_quiet(&rss_with(
+            media,
+            "",
+            r#"<media:group><media:content url="http://e.org/a"/><media:content url="http://e.org/b"/></media:group>"#,
+        ));
+        let itunes = r#"xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd""#;
+        assert_flags(
+            &rss_with(itunes, r#"<itunes:category text="Everything"/>"#, ""),
+            "is not an iTunes category",
+        );
+        assert_flags(
+            &rss_with(
+                itunes,
+                r#"<itunes:category text="Technology"><itunes:category text="Everything"/></itunes:category>"#,
+                "",
+            ),
+            "is not a subcategory of \"Technology\"",
+        );
+        assert_quiet(&rss_with(
+            itunes,
+            r#"<itunes:category text="Technology"><itunes:category text="Podcasting"/></itunes:category>
+            <itunes:category text="Arts"><itunes:category text="Books"/></itunes:category>"#,
+            "",
+        ));
+        let tb = r#"xmlns:trackback="http://madskills.com/public/xml/rss/module/trackback/""#;
+        assert_flags(
+            &rss_with(tb, "<trackback:ping>http://e.org/tb</trackback:ping>", ""),
+            "belongs in an item or entry",
+        );
+        let thr = r#"xmlns:thr="http://purl.org/syndication/thread/1.0""#;
+        assert_flags(
+            &atom_with(
+                thr,
+                "",
+                r#"<link href="http://e.org/1"/><thr:children>2</thr:children>"#,
+            ),
+            "is not defined by Atom threading",
+        );
+    }
+
+    #[test]
+    fn xhtml_meta_div_namespaces_generator_and_textinput() {
+        let meta = |attrs: &str| {
+            atom_with(
+                "",
+                &format!(r#"<meta xmlns="http://www.w3.org/1999/xhtml" {attrs}/>"#),
+                r#"<link href="http://e.org/1"/>"#,
+            )
+        };
+        assert_flags(&meta(r#"name="robots""#), "has no content attribute");
+        assert_flags(&meta(r#"content="noindex""#), "has no name attribute");
+        assert_flags(
+            &meta(r#"name="robots" content="sometimes""#),
+            "is not a robots directive",
+        );
+        assert_quiet(&meta(r#"name="robots" content="noindex,follow""#));
+        assert_flags(
+            &atom_with("", "", r#"<content type="xhtml"><div>x</div></content>"#),
+            "outside the XHTML namespace",
+        );
+        assert_quiet(&atom_with(
+            r#"xmlns:h="http://www.w3.org/1999/xhtml""#,
+            "",
+            r#"<content type="xhtml"><h:div>x</h:div></content>"#,
+        ));
+        assert_flags(
+            &atom_with(
+                "",
+                r#"<generator uri="insert uri here">G</generator>"#,
+                r#"<link href="http://e.org/1"/>"#,
+            ),
+            "character not allowed in a URI",
+        );
+        let ti = |name: &str| {
+            rss_with(
+                "",
+                &format!("<textInput><title>S</title><description>D</description><name>{name}</name><link>http://e.org/s</link></textInput>"),
+                "",
+            )
+        };
+        assert_flags(&ti("42"), "is not an identifier");
+        assert_quiet(&ti("q"));
+    }
+
+    #[test]
+    fn opensearch_robots_owner_and_xhtml_children() {
+        let os = r#"xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/""#;
+        let query = |attrs: &str| {
+            atom_with(
+                os,
+                &format!("<opensearch:Query {attrs}/>"),
+                r#"<link href="http://e.org/1"/>"#,
+            )
+        };
+        assert_flags(&query(r#"searchTerms="x""#), "has no role attribute");
+        assert_flags(&query(r#"role="invalid""#), "is not an OpenSearch role");
+        assert_flags(
+            &query(r#"role="request" count="-1""#),
+            "not a non-negative integer",
+        );
+        assert_flags(
+            &query(r#"role="request" startPage="1.5""#),
+            "is not an integer",
+        );
+        assert_flags(
+            &query(r#"role="request" inputEncoding="Klingon""#),
+            "is not a character set",
+        );
+        assert_flags(
+            &query(r#"role="request" language="klingon""#),
+            "is not a language tag",
+        );
+        assert_flags(
+            &query(&format!(r#"role="request" title="{}""#, "t".repeat(257))),
+            "at most 256",
+        );
+        assert_quiet(&query(
+            r#"role="request" count="10" startIndex="1" startPage="1" totalResults="40" language="en" inputEncoding="utf-8" title="T""#,
+        ));
+        assert_quiet(&query(r#"role="B:cite""#));
+        let meta = |c: &str| {
+            atom_with(
+                "",
+                &format!(
+                    r#"<meta xmlns="http://www.w3.org/1999/xhtml" name="robots" content="{c}"/>"#
+                ),
+                r#"<link href="http://e.org/1"/>"#,
+            )
+        };
+        assert_flags(&meta("index,noindex"), "is not a robots directive");
+        assert_quiet(&meta("NOINDEX, nofollow"));
+        let itunes = r#"xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd""#;
+        assert_flags(
+            &rss_with(
+                itunes,
+                "<itunes:owner><itunes:name>N</itunes:name></itunes:owner>",
+                "",
+            ),
+            "<itunes:owner> has no <itunes:email>",
+        );
+        assert_quiet(&rss_with(
+            itunes,
+            "<itunes:owner><itunes:email>a@e.org</itunes:email></itunes:owner>",
+            "",
+        ));
+        assert_flags(
+            &atom_with(
+                "",
+                "",
+                r#"<summary type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">a <b xmlns="">b</b></div></summary><link href="http://e.org/1"/>"#,
+            ),
+            "<b> in XHTML content is in no namespace",
+        );
     }
 }

@@ -16,6 +16,10 @@ const SSE: &str = "http://feedsync.org/2007/feedsync";
 const THR: &str = "http://purl.org/syndication/thread/1.0";
 const FH: &str = "http://purl.org/syndication/history/1.0";
 const GBASE: &str = "http://base.google.com/ns/1.0";
+const SLASH: &str = "http://purl.org/rss/1.0/modules/slash/";
+const XHTML: &str = "http://www.w3.org/1999/xhtml";
+const CN: &str = "http://conversationsnetwork.org/rssNamespace-1.0/";
+const OPENSEARCH: &str = "http://a9.com/-/spec/opensearch/1.1/";
 const TRACKBACK: &str = "http://madskills.com/public/xml/rss/module/trackback/";
 
 /// Checks one extension element `e` in namespace `ns`, a child of `parent`.
@@ -27,6 +31,37 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
         GEO | ICBM | GEOURL => geo(e, &q(), f),
         SSE => sse(e, &q(), f),
         GBASE => gbase(e, parent, &q(), f),
+        SLASH => match e.name.as_str() {
+            "comments" => integer(&e.text(), &q(), f),
+            "hit_parade" => {
+                let v = e.text();
+                if !v.split(',').all(|n| n.trim().parse::<u64>().is_ok()) {
+                    f.add(format!("<{}> {v:?} is not comma-separated integers", q()));
+                }
+            }
+            _ => {}
+        },
+        // XHTML `meta` robots directives at feed/channel level.
+        XHTML
+            if e.name == "meta"
+                && parent.is_some_and(|p| matches!(p.name.as_str(), "feed" | "channel")) =>
+        {
+            match e.attr("name") {
+                Some(n) if n.eq_ignore_ascii_case("robots") => {}
+                Some(n) => f.add(format!("<{}> name {n:?} is not robots", q())),
+                None => f.add(format!("<{}> has no name attribute", q())),
+            }
+            match e.attr("content") {
+                Some(c) => {
+                    if !robots(c) {
+                        f.add(format!("<{}> content {c:?} is not a robots directive", q()));
+                    }
+                }
+                None => f.add(format!("<{}> has no content attribute", q())),
+            }
+        }
+        CN => conversations_network(e, &q(), f),
+        OPENSEARCH if e.name == "Query" => opensearch_query(e, &q(), f),
         THR => {
             if e.name == "in-reply-to" {
                 match e.attr("ref") {
@@ -40,8 +75,14 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
                     uri(s, &format!("<{}> source", q()), f);
                 }
             }
-            if e.name == "total" {
-                integer(&e.text(), &q(), f);
+            match e.name.as_str() {
+                "total" => integer(&e.text(), &q(), f),
+                "in-reply-to" => {}
+                // RFC 4685 defines only in-reply-to and total as elements.
+                other => f.add(format!(
+                    "<{}:{other}> is not defined by Atom threading",
+                    e.prefix
+                )),
             }
         }
         FH if e.name == "complete" => {
@@ -55,6 +96,9 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
             }
         }
         TRACKBACK if matches!(e.name.as_str(), "ping" | "about") => {
+            if parent.is_some_and(|p| !matches!(p.name.as_str(), "item" | "entry")) {
+                f.add(format!("<{}> belongs in an item or entry", q()));
+            }
             if rdf {
                 // RSS 1.0: the target is an `rdf:resource` attribute.
                 match e.attr("resource") {
@@ -105,8 +149,12 @@ fn itunes(e: &Element, parent: &str, q: &str, f: &mut Findings) {
                 f.add(format!("<{q}> {v:?} is not true/false (or yes/no/clean)"));
             }
         }
-        "block" | "complete" if !v.eq_ignore_ascii_case("yes") && !v.eq_ignore_ascii_case("no") => {
-            f.add(format!("<{q}> {v:?} is not yes or no"));
+        "block" | "complete"
+            if !["yes", "no", "clean"]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(v)) =>
+        {
+            f.add(format!("<{q}> {v:?} is not yes, no or clean"));
         }
         "type" if !matches!(v, "episodic" | "serial") => {
             f.add(format!("<{q}> {v:?} is not episodic or serial"));
@@ -118,8 +166,30 @@ fn itunes(e: &Element, parent: &str, q: &str, f: &mut Findings) {
             Some(h) => full_url(h, &format!("<{q}> href"), f),
             None => f.add(format!("<{q}> has no href attribute")),
         },
-        "category" if e.attr("text").is_none() => {
-            f.add(format!("<{q}> has no text attribute"));
+        "category" => match e.attr("text") {
+            None => f.add(format!("<{q}> has no text attribute")),
+            // Subcategories are checked with their parent, below.
+            Some(_) if parent == "category" => {}
+            Some(t) => match ITUNES_CATEGORIES.iter().find(|(c, _)| *c == t) {
+                None => f.add(format!("<{q}> {t:?} is not an iTunes category")),
+                Some((_, subs)) => {
+                    for sub in e.elements().filter(|c| c.name == "category") {
+                        if let Some(st) = sub.attr("text") {
+                            // A category may appear twice (current and legacy lists).
+                            let known = ITUNES_CATEGORIES
+                                .iter()
+                                .filter(|(c, _)| *c == t)
+                                .any(|(_, subs)| subs.contains(&st));
+                            if !known && !subs.contains(&st) {
+                                f.add(format!("<{q}> {st:?} is not a subcategory of {t:?}"));
+                            }
+                        }
+                    }
+                }
+            },
+        },
+        "owner" if !e.elements().any(|c| c.name == "email") => {
+            f.add(format!("<{q}> has no <{}:email>", e.prefix));
         }
         "duration" => {
             if parent == "channel" {
@@ -266,6 +336,19 @@ fn media(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
             }
         }
         "restriction" => restriction(e, q, f),
+        // A group holds alternatives of one piece of content: one alone is no group.
+        "group" => {
+            let n = e
+                .elements()
+                .filter(|c| c.name == "content" && c.prefix == e.prefix)
+                .count();
+            if n < 2 {
+                f.add(format!(
+                    "<{q}> has {n} <{}:content> (a group needs alternatives)",
+                    e.prefix
+                ));
+            }
+        }
         _ => {}
     }
 }
@@ -543,4 +626,366 @@ fn float_unit(v: &str) -> bool {
     rest.trim_start()
         .chars()
         .all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// Apple's podcast categories and subcategories: the current list, then legacy categories
+/// the validator still accepts (a name may appear in both).
+const ITUNES_CATEGORIES: &[(&str, &[&str])] = &[
+    (
+        "Arts",
+        &[
+            "Books",
+            "Design",
+            "Fashion & Beauty",
+            "Food",
+            "Performing Arts",
+            "Visual Arts",
+        ],
+    ),
+    (
+        "Business",
+        &[
+            "Careers",
+            "Entrepreneurship",
+            "Investing",
+            "Management",
+            "Marketing",
+            "Non-Profit",
+        ],
+    ),
+    ("Comedy", &["Comedy Interviews", "Improv", "Stand-Up"]),
+    (
+        "Education",
+        &["Courses", "How To", "Language Learning", "Self-Improvement"],
+    ),
+    ("Fiction", &["Comedy Fiction", "Drama", "Science Fiction"]),
+    ("Government", &[]),
+    ("History", &[]),
+    (
+        "Health & Fitness",
+        &[
+            "Alternative Health",
+            "Fitness",
+            "Medicine",
+            "Mental Health",
+            "Nutrition",
+            "Sexuality",
+        ],
+    ),
+    (
+        "Kids & Family",
+        &[
+            "Education for Kids",
+            "Parenting",
+            "Pets & Animals",
+            "Stories for Kids",
+        ],
+    ),
+    (
+        "Leisure",
+        &[
+            "Animation & Manga",
+            "Automotive",
+            "Aviation",
+            "Crafts",
+            "Games",
+            "Hobbies",
+            "Home & Garden",
+            "Video Games",
+        ],
+    ),
+    (
+        "Music",
+        &["Music Commentary", "Music History", "Music Interviews"],
+    ),
+    (
+        "News",
+        &[
+            "Business News",
+            "Daily News",
+            "Entertainment News",
+            "News Commentary",
+            "Politics",
+            "Sports News",
+            "Tech News",
+        ],
+    ),
+    (
+        "Religion & Spirituality",
+        &[
+            "Buddhism",
+            "Christianity",
+            "Hinduism",
+            "Islam",
+            "Judaism",
+            "Spirituality",
+        ],
+    ),
+    (
+        "Science",
+        &[
+            "Astronomy",
+            "Chemistry",
+            "Earth Sciences",
+            "Life Sciences",
+            "Mathematics",
+            "Natural Sciences",
+            "Nature",
+            "Physics",
+            "Social Sciences",
+        ],
+    ),
+    (
+        "Society & Culture",
+        &[
+            "Documentary",
+            "Personal Journals",
+            "Philosophy",
+            "Places & Travel",
+            "Relationships",
+        ],
+    ),
+    (
+        "Sports",
+        &[
+            "Baseball",
+            "Basketball",
+            "Cricket",
+            "Fantasy Sports",
+            "Football",
+            "Golf",
+            "Hockey",
+            "Rugby",
+            "Running",
+            "Soccer",
+            "Swimming",
+            "Tennis",
+            "Volleyball",
+            "Wilderness",
+            "Wrestling",
+        ],
+    ),
+    ("Technology", &[]),
+    ("True Crime", &[]),
+    (
+        "TV & Film",
+        &[
+            "After Shows",
+            "Film History",
+            "Film Interviews",
+            "Film Reviews",
+            "TV Reviews",
+        ],
+    ),
+    // Legacy.
+    ("Arts", &["Literature"]),
+    (
+        "Arts & Entertainment",
+        &[
+            "Architecture",
+            "Design",
+            "Entertainment",
+            "Games",
+            "Performing Arts",
+            "Photography",
+            "Poetry",
+            "Science Fiction",
+        ],
+    ),
+    ("Audio Blogs", &[]),
+    (
+        "Business",
+        &[
+            "Careers",
+            "Finance",
+            "Investing",
+            "Management & Marketing",
+            "News",
+            "Shopping",
+        ],
+    ),
+    (
+        "Education",
+        &[
+            "Education Technology",
+            "Higher Education",
+            "K-12",
+            "Language Courses",
+            "Training",
+        ],
+    ),
+    ("Family", &[]),
+    ("Food", &[]),
+    (
+        "Games & Hobbies",
+        &[
+            "Automotive",
+            "Aviation",
+            "Hobbies",
+            "Other Games",
+            "Video Games",
+        ],
+    ),
+    (
+        "Government & Organizations",
+        &["Local", "National", "Non-Profit", "Regional"],
+    ),
+    (
+        "Health",
+        &[
+            "Alternative Health",
+            "Diet & Nutrition",
+            "Fitness",
+            "Fitness & Nutrition",
+            "Relationships",
+            "Self-Help",
+            "Sexuality",
+        ],
+    ),
+    (
+        "International",
+        &[
+            "Australian",
+            "Belgian",
+            "Brazilian",
+            "Canadian",
+            "Chinese",
+            "Dutch",
+            "French",
+            "German",
+            "Hebrew",
+            "Italian",
+            "Japanese",
+            "Norwegian",
+            "Polish",
+            "Portuguese",
+            "Spanish",
+            "Swedish",
+        ],
+    ),
+    ("Movies & Television", &[]),
+    ("News & Politics", &[]),
+    ("Politics", &[]),
+    ("Public Radio", &[]),
+    (
+        "Religion & Spirituality",
+        &["New Age", "Philosophy", "Other"],
+    ),
+    (
+        "Science & Medicine",
+        &["Medicine", "Natural Sciences", "Social Sciences"],
+    ),
+    ("Society & Culture", &["History"]),
+    (
+        "Sports & Recreation",
+        &[
+            "Amateur",
+            "College & High School",
+            "Outdoor",
+            "Professional",
+        ],
+    ),
+    ("Talk Radio", &[]),
+    (
+        "Technology",
+        &[
+            "Computers",
+            "Developers",
+            "Gadgets",
+            "Information Technology",
+            "News",
+            "Operating Systems",
+            "Podcasting",
+            "Smart Phones",
+            "Software How-To",
+            "Tech News",
+            "Text/Speech",
+        ],
+    ),
+    (
+        "Transportation",
+        &["Automotive", "Aviation", "Bicycles", "Commuting"],
+    ),
+    ("Travel", &[]),
+];
+
+/// The Conversations Network podcast vocabulary: counts, ratings, a timestamp, an image URL.
+fn conversations_network(e: &Element, q: &str, f: &mut Findings) {
+    let v = e.text();
+    match e.name.as_str() {
+        "introMilliseconds" | "ratingCount" => integer(&v, q, f),
+        "ratingIndividual" if !v.parse::<u64>().is_ok_and(|x| x > 0) => {
+            f.add(format!("<{q}> {v:?} is not a positive integer"));
+        }
+        "ratingAverage" if !v.parse::<f64>().is_ok_and(f64::is_finite) => {
+            f.add(format!("<{q}> {v:?} is not a number"));
+        }
+        "ratingTimestamp" => rfc3339(&v, q, f),
+        "image" => full_url(&v, &format!("<{q}>"), f),
+        _ => {}
+    }
+}
+
+/// A robots directive list: `all` or `none` alone, or at most one of index/noindex and
+/// one of follow/nofollow.
+fn robots(c: &str) -> bool {
+    let ds: Vec<String> = c
+        .split(',')
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    if ds.len() == 1 && matches!(ds[0].as_str(), "all" | "none") {
+        return true;
+    }
+    let count = |a: &str, b: &str| ds.iter().filter(|d| *d == a || *d == b).count();
+    let index = count("index", "noindex");
+    let follow = count("follow", "nofollow");
+    index <= 1 && follow <= 1 && index + follow == ds.len()
+}
+
+/// OpenSearch 1.1 `Query`: a role (a local role name or a namespaced `prefix:name`),
+/// integer paging parameters, a language, registered character sets, a short title.
+fn opensearch_query(e: &Element, q: &str, f: &mut Findings) {
+    const ROLES: &[&str] = &[
+        "request",
+        "example",
+        "related",
+        "correction",
+        "subset",
+        "superset",
+    ];
+    match e.attr("role") {
+        None => f.add(format!("<{q}> has no role attribute")),
+        Some(r) if !r.contains(':') && !ROLES.contains(&r) => {
+            f.add(format!("<{q}> role {r:?} is not an OpenSearch role"))
+        }
+        Some(_) => {}
+    }
+    for a in ["count", "totalResults"] {
+        if let Some(v) = e.attr(a) {
+            integer(v, &format!("<{q}> {a}"), f);
+        }
+    }
+    for a in ["startIndex", "startPage"] {
+        if let Some(v) = e.attr(a) {
+            if v.trim().parse::<i64>().is_err() {
+                f.add(format!("<{q}> {a} {v:?} is not an integer"));
+            }
+        }
+    }
+    if let Some(v) = e.attr("language").filter(|v| *v != "*") {
+        language(v, f);
+    }
+    for a in ["inputEncoding", "outputEncoding"] {
+        if let Some(v) = e.attr(a) {
+            if encoding_rs::Encoding::for_label(v.trim().as_bytes()).is_none() {
+                f.add(format!("<{q}> {a} {v:?} is not a character set"));
+            }
+        }
+    }
+    if let Some(t) = e.attr("title") {
+        let n = t.chars().count();
+        if n > 256 {
+            f.add(format!("<{q}> title is {n} characters (at most 256)"));
+        }
+    }
 }
