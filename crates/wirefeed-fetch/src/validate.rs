@@ -186,11 +186,13 @@ fn rss(root: &Element, f: &mut Findings) {
     };
     require(ch, &["title", "link", "description"], f);
     undefined(ch, RSS_CHANNEL, f);
+    stray_text(ch, f);
     channel_common(ch, f);
     let mut guids: Vec<String> = Vec::new();
     for item in core(ch, "item") {
         rss_item(item, f);
         undefined(item, RSS_ITEM, f);
+        stray_text(item, f);
         for g in core(item, "guid") {
             let v = g.text();
             if guids.contains(&v) {
@@ -482,6 +484,7 @@ fn atom_feed(feed: &Element, f: &mut Findings) {
         f,
     );
     duplicate_ext(feed, f);
+    stray_text(feed, f);
     atom_common(feed, f);
     let feed_author = core(feed, "author").next().is_some();
     for e in core(feed, "entry") {
@@ -506,6 +509,7 @@ fn atom_entry(e: &Element, feed_author: bool, f: &mut Findings) {
         f,
     );
     duplicate_ext(e, f);
+    stray_text(e, f);
     let has_source_author = core(e, "source").any(|s| core(s, "author").next().is_some());
     if !feed_author && !has_source_author && core(e, "author").next().is_none() {
         f.add("<entry> has no <author> and neither has its feed".into());
@@ -677,6 +681,17 @@ fn textual(t: &str) -> bool {
         || t.ends_with("-xml")
 }
 
+/// Container elements (channel, item, feed, entry) hold elements only.
+fn stray_text(e: &Element, f: &mut Findings) {
+    let text = e.children.iter().any(|n| match n {
+        crate::xml::Node::Text(t) => !t.trim().is_empty(),
+        crate::xml::Node::Element(_) => false,
+    });
+    if text {
+        f.add(format!("<{}> has text outside its child elements", e.name));
+    }
+}
+
 fn untrimmed(e: &Element, f: &mut Findings) {
     let raw: String = e
         .children
@@ -709,6 +724,12 @@ fn walk<'a>(
             f.add(format!(
                 "namespace {uri:?} (xmlns:{prefix}) has a character not allowed in a URI ({c:?})"
             ));
+        }
+        if uri == "http://search.yahoo.com/mrss" {
+            f.add(
+                "the Media RSS namespace is \"http://search.yahoo.com/mrss/\" (with the slash)"
+                    .into(),
+            );
         }
         scope.push((prefix, uri));
     }
@@ -1941,5 +1962,30 @@ mod tests {
             ),
             "<b> in XHTML content is in no namespace",
         );
+    }
+
+    #[test]
+    fn stray_text_and_media_namespace() {
+        assert_flags(
+            &rss_with("", "unexpected", ""),
+            "<channel> has text outside its child elements",
+        );
+        assert_flags(
+            &rss_with("", "", "stray"),
+            "<item> has text outside its child elements",
+        );
+        assert_flags(
+            &atom_with("", "", r#"<link href="http://e.org/1"/>stray"#),
+            "<entry> has text outside its child elements",
+        );
+        assert_flags(
+            &rss_with(r#"xmlns:media="http://search.yahoo.com/mrss""#, "", ""),
+            "with the slash",
+        );
+        assert_quiet(&rss_with(
+            r#"xmlns:media="http://search.yahoo.com/mrss/""#,
+            "",
+            "",
+        ));
     }
 }
