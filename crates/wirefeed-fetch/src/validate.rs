@@ -448,6 +448,16 @@ fn rss_item(item: &Element, f: &mut Findings) {
         }
     }
     for g in core(item, "guid") {
+        // RSS 2.0 defines one guid attribute, spelled exactly so.
+        for (k, _) in g
+            .attrs
+            .iter()
+            .filter(|(k, _)| k != "isPermaLink" && !k.starts_with("xmlns"))
+        {
+            f.add(format!(
+                "<guid> has an unexpected attribute {k:?} (only isPermaLink)"
+            ));
+        }
         if g.attr("isPermaLink").is_none_or(|p| p == "true") {
             let v = g.text();
             // A permalink is a URL a browser can open, not a name like tag: or urn:.
@@ -1966,6 +1976,10 @@ mod tests {
 
     #[test]
     fn stray_text_and_media_namespace() {
+        assert_flags(
+            &rss_with("", "", r#"<guid ispermalink="false">x</guid>"#),
+            "unexpected attribute \"ispermalink\"",
+        );
         assert_flags(
             &rss_with("", "unexpected", ""),
             "<channel> has text outside its child elements",
