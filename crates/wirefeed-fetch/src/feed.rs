@@ -62,7 +62,7 @@ pub(crate) fn read_feed(
         // Without a DTD, only the five XML entities exist: any other named entity makes the
         // document not well-formed (XML 1.0 §4.1, WFC: Entity Declared). With one, the
         // entity may be declared there (we never expand DTD entities either way).
-        let dtd = text.contains("<!DOCTYPE");
+        let dtd = !ignored.is_empty() && text.contains("<!DOCTYPE");
         for w in ignored {
             if !dtd || !w.starts_with("entity &") {
                 doc.validation.push(if w.starts_with("entity &") {

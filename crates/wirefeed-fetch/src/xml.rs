@@ -68,8 +68,9 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, S
             }
             Event::GeneralRef(r) => {
                 let name = r.decode().map_err(|e| format!("XML error: {e}"))?;
-                if name.starts_with("#X") {
-                    // XML 1.0 §4.1: a hex character reference is `&#x…;`, lowercase x.
+                if name.starts_with("#X") && !warnings.iter().any(|w| w.contains("uppercase X")) {
+                    // XML 1.0 §4.1: a hex character reference is `&#x…;`, lowercase x
+                    // (reported once per document).
                     warnings.push(format!(
                         "character reference &{name}; has an uppercase X (not well-formed XML)"
                     ));
