@@ -59,6 +59,19 @@ pub(crate) fn read_feed(
             fill_from_extensions(&root, &mut doc, source, now);
         }
         doc.validation = crate::validate::validate(&root);
+        // Without a DTD, only the five XML entities exist: any other named entity makes the
+        // document not well-formed (XML 1.0 §4.1, WFC: Entity Declared). With one, the
+        // entity may be declared there (we never expand DTD entities either way).
+        let dtd = !ignored.is_empty() && text.contains("<!DOCTYPE");
+        for w in ignored {
+            if !dtd || !w.starts_with("entity &") {
+                doc.validation.push(if w.starts_with("entity &") {
+                    format!("{w}: undefined entity without a DTD (not well-formed XML)")
+                } else {
+                    w
+                });
+            }
+        }
         // Last: the tree is consumed (moved from, not copied).
         crate::extensions::take(root, &mut doc);
     }

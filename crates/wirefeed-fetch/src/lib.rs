@@ -30,6 +30,7 @@ mod seen;
 mod state;
 mod universal;
 mod validate;
+mod validate_ext;
 mod xml;
 
 use std::time::Duration;

@@ -68,6 +68,13 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, S
             }
             Event::GeneralRef(r) => {
                 let name = r.decode().map_err(|e| format!("XML error: {e}"))?;
+                if name.starts_with("#X") && !warnings.iter().any(|w| w.contains("uppercase X")) {
+                    // XML 1.0 §4.1: a hex character reference is `&#x…;`, lowercase x
+                    // (reported once per document).
+                    warnings.push(format!(
+                        "character reference &{name}; has an uppercase X (not well-formed XML)"
+                    ));
+                }
                 if let Ok(Some(c)) = r.resolve_char_ref() {
                     push_text(&mut stack, c.encode_utf8(&mut [0; 4]));
                 } else if let Some(v) = quick_xml::escape::resolve_predefined_entity(&name) {

@@ -577,3 +577,22 @@ fn newsml1_items_become_stories_with_id_version_headline_and_body() {
     );
     assert_eq!(b.item.version, Some(1));
 }
+
+#[test]
+fn xml_well_formedness_problems_are_spec_violations() {
+    let rss = |body: &str| {
+        format!(
+            r#"<rss version="2.0"><channel><title>T</title><link>http://example.org/</link>
+            <description>D</description><item><title>{body}</title></item></channel></rss>"#
+        )
+    };
+    // A named entity no DTD declares: not well-formed, though feed-rs reads on.
+    let v = read(&rss("tsch&uuml;ss")).validation;
+    assert!(v.iter().any(|m| m.contains("undefined entity")), "{v:?}");
+    // `&#X26;` — hex character references take a lowercase x.
+    let v = read(&rss("alpha&#X26;omega")).validation;
+    assert!(v.iter().any(|m| m.contains("uppercase X")), "{v:?}");
+    // Predefined entities and proper references are fine.
+    let v = read(&rss("alpha&amp;omega &#x26; &#38;")).validation;
+    assert!(v.is_empty(), "{v:?}");
+}
