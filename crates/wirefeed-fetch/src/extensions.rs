@@ -706,6 +706,21 @@ fn put(m: &mut Map<String, Value>, k: &str, v: Option<String>) {
     }
 }
 
+/// JSON Feed's raw dates and image, the same for a feed and an item.
+fn put_json_feed(x: &Kept, m: &mut Map<String, Value>) {
+    put(m, "published", x.json.published.clone());
+    put(m, "updated", x.json.updated.clone());
+    if let Some(u) = x.json.image.clone() {
+        m.insert("image".into(), image_json(Some(u), None));
+    }
+}
+
+fn put_extensions(x: &Kept, m: &mut Map<String, Value>) {
+    if x.ext().next().is_some() {
+        m.insert("extensions".into(), extensions_json(&x.els));
+    }
+}
+
 /// The feed-level projections, into the universal feed object.
 pub(crate) fn put_feed(doc: &Document, m: &mut Map<String, Value>) {
     let x = doc.feed.extras.get();
@@ -765,18 +780,10 @@ pub(crate) fn put_feed(doc: &Document, m: &mut Map<String, Value>) {
                 m.insert("image".into(), image_json(Some(u), None));
             }
         }
-        Format::JsonFeed => {
-            put(m, "published", x.json.published.clone());
-            put(m, "updated", x.json.updated.clone());
-            if let Some(u) = x.json.image.clone() {
-                m.insert("image".into(), image_json(Some(u), None));
-            }
-        }
+        Format::JsonFeed => put_json_feed(x, m),
         _ => {}
     }
-    if x.ext().next().is_some() {
-        m.insert("extensions".into(), extensions_json(&x.els));
-    }
+    put_extensions(x, m);
 }
 
 /// An item's projections, into its universal object.
@@ -836,18 +843,10 @@ pub(crate) fn put_item(format: Format, e: &Entry, m: &mut Map<String, Value>) {
             );
             put(m, "updated", updated);
         }
-        Format::JsonFeed => {
-            put(m, "published", x.json.published.clone());
-            put(m, "updated", x.json.updated.clone());
-            if let Some(u) = x.json.image.clone() {
-                m.insert("image".into(), image_json(Some(u), None));
-            }
-        }
+        Format::JsonFeed => put_json_feed(x, m),
         _ => {}
     }
-    if x.ext().next().is_some() {
-        m.insert("extensions".into(), extensions_json(&x.els));
-    }
+    put_extensions(x, m);
 }
 
 #[cfg(test)]
