@@ -186,6 +186,14 @@ pub async fn run_with_metrics(
         config.pipeline.per_host_spacing,
     );
     let documents = wirefeed_fetch::DocumentLimiter::new(config.pipeline.documents_in_hand);
+    let fetch_states = match wirefeed_fetch::FetchStates::open(config.state_dir.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            // Losing validators costs one full refetch per source; dedup drops the repeats.
+            tracing::warn!(error = %e, "cannot read fetch state; starting fresh");
+            wirefeed_fetch::FetchStates::empty(config.state_dir.as_deref())
+        }
+    };
     for s in config.sources.iter().filter(|s| s.enabled) {
         let name: Arc<str> = Arc::from(s.name.as_str());
         let max_bytes = s.max_bytes.unwrap_or(wirefeed_fetch::DEFAULT_MAX_BYTES);
@@ -201,7 +209,7 @@ pub async fn run_with_metrics(
                     max_interval: s.max_interval,
                     headers: s.resolved_headers()?,
                     auth: s.resolved_auth()?,
-                    state_dir: config.state_dir.clone(),
+                    state: fetch_states.clone(),
                     hosts: hosts.clone(),
                     documents: documents.clone(),
                 };
@@ -275,6 +283,9 @@ pub async fn run_with_metrics(
     stages.close();
 
     sources.wait().await;
+    if let Err(e) = fetch_states.flush() {
+        tracing::warn!(error = %e, "cannot persist fetch state");
+    }
     stages.wait().await;
     let sink_result = sink_task.await.context("sink task panicked")?;
     {

@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,7 @@ use wirefeed_telemetry::Metrics;
 use crate::document::{read_document, DocumentKind, FetchError};
 use crate::hosts::{DocumentLimiter, HostLimiter};
 use crate::seen::Seen;
-use crate::state::{FeedState, StateFile};
+use crate::state::{FeedState, FetchStates};
 use crate::ItemSender;
 
 /// At most this many redirects per request; more is a loop or a misconfiguration.
@@ -44,8 +43,9 @@ pub struct HttpSource {
     /// Credentials sent as `Authorization`, like `headers`: marked sensitive, never logged,
     /// and dropped on a redirect to another host.
     pub auth: Option<Auth>,
-    /// Where validators and redirected URLs are persisted; `None` keeps them in memory.
-    pub state_dir: Option<PathBuf>,
+    /// Validators and redirected URLs, persisted if opened on a state dir; shared by all
+    /// sources.
+    pub state: FetchStates,
     /// Per-host concurrency and spacing, shared by all sources.
     pub hosts: HostLimiter,
     /// Documents in hand, shared by all sources.
@@ -64,7 +64,7 @@ impl HttpSource {
             max_interval: None,
             headers: Vec::new(),
             auth: None,
-            state_dir: None,
+            state: FetchStates::default(),
             hosts: HostLimiter::default(),
             documents: DocumentLimiter::default(),
         }
@@ -90,7 +90,7 @@ impl std::fmt::Debug for HttpSource {
             .field("max_interval", &self.max_interval)
             .field("headers", &names)
             .field("auth", &self.auth)
-            .field("state_dir", &self.state_dir)
+            .field("state", &self.state)
             .finish()
     }
 }
@@ -168,8 +168,7 @@ pub async fn run_http(
 ) {
     let name = source.name.clone();
     let gauge = |g: &prometheus::IntGaugeVec, v: i64| g.with_label_values(&[&name]).set(v);
-    let state_file = StateFile::new(source.state_dir.as_deref(), &source.name);
-    let stored = match state_file.load(&source.url) {
+    let stored = match source.state.load(&name, &source.url) {
         Ok(s) => s.unwrap_or_default(),
         Err(e) => {
             tracing::warn!(source = %name, error = %e, "cannot read fetch state; starting fresh");
@@ -371,12 +370,8 @@ pub async fn run_http(
                 last_modified: persistable.last_modified,
             };
             if next != saved {
-                match state_file.save(&next) {
-                    Ok(()) => saved = next,
-                    Err(e) => {
-                        tracing::warn!(source = %name, error = %e, "cannot persist fetch state")
-                    }
-                }
+                source.state.save(&name, next.clone());
+                saved = next;
             }
         }
         if once {

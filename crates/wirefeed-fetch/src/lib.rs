@@ -46,6 +46,7 @@ pub use document::{
 pub use encoding::{decode, Decoded};
 pub use hosts::{DocumentLimiter, HostLimiter};
 pub use http::{build_client, fetch_document, run_http, Auth, HttpSource};
+pub use state::FetchStates;
 
 /// The channel a source sends on. Bounded: a slow pipeline blocks polling instead of growing
 /// memory.

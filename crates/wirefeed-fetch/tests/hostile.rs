@@ -528,7 +528,7 @@ async fn permanent_redirect_and_validators_survive_a_restart() {
     let addr = serve().await;
     let dir = tempfile::tempdir().unwrap();
     let mut src = source(addr, "/moved");
-    src.state_dir = Some(dir.path().to_path_buf());
+    src.state = wirefeed_fetch::FetchStates::open(Some(dir.path())).unwrap();
     // First run: 200 with an ETag, then 304s; validators are persisted one poll late.
     let m = poll_until(src.clone(), |m| {
         m.fetch_requests
@@ -541,17 +541,13 @@ async fn permanent_redirect_and_validators_survive_a_restart() {
         m.fetch_requests.with_label_values(&["moved", "ok"]).get(),
         1
     );
+    src.state.flush().unwrap();
     // Restart: the stored URL and ETag give a 304 on the very first request.
+    src.state = wirefeed_fetch::FetchStates::open(Some(dir.path())).unwrap();
     let run = poll_once(src).await;
     assert_eq!(run.count("moved", "not_modified"), 1);
     assert!(run.items.is_empty());
-    let state = std::fs::read_dir(dir.path().join("fetch"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let text = std::fs::read_to_string(state).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("fetch/state.json")).unwrap();
     assert!(text.contains("/etagged") && text.contains("v1"), "{text}");
 }
 
