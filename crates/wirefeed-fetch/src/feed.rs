@@ -42,7 +42,6 @@ pub(crate) fn read_feed(
         Err(_) if upgraded != text => parse(text.as_bytes(), source, base_uri, now)?,
         r => r?,
     };
-    doc.hints = xml_hints(text);
     // One entity-free tree for the RSS fills and the spec checks; feed-rs parsed already,
     // so a document this parser refuses is simply left as feed-rs read it.
     let mut ignored = Vec::new();
@@ -58,6 +57,7 @@ pub(crate) fn read_feed(
         if doc.format == Format::Rss {
             fill_from_extensions(&root, &mut doc, source, now);
         }
+        doc.hints = tree_hints(&root);
         doc.validation = crate::validate::validate(&root);
         // Without a DTD, only the five XML entities exist: any other named entity makes the
         // document not well-formed (XML 1.0 §4.1, WFC: Entity Declared). With one, the
@@ -74,6 +74,8 @@ pub(crate) fn read_feed(
         }
         // Last: the tree is consumed (moved from, not copied).
         crate::extensions::take(root, &mut doc);
+    } else {
+        doc.hints = xml_hints(text);
     }
     Ok(doc)
 }
@@ -575,15 +577,27 @@ fn entry(
     }
 }
 
-/// `ttl` (minutes) and `sy:updatePeriod` × `sy:updateFrequency`, read by a plain scan: they
-/// are single text elements and feed-rs does not expose them.
+/// `ttl` (minutes) and `sy:updatePeriod` × `sy:updateFrequency` from the channel (RSS) or
+/// the root (Atom); feed-rs does not expose them.
+fn tree_hints(root: &Element) -> PollHints {
+    let scope = root.child("channel").unwrap_or(root);
+    hints(|name| {
+        let local = name.rsplit(':').next().unwrap_or(name);
+        scope.child(local).map(Element::own_text)
+    })
+}
+
+/// [`tree_hints`] for a document our tree parser refused, by a plain scan for the tags.
 fn xml_hints(text: &str) -> PollHints {
-    let tag = |name: &str| -> Option<String> {
+    hints(|name| {
         let open = format!("<{name}>");
         let at = text.find(&open)? + open.len();
         let len = text[at..].find('<')?;
         Some(text[at..at + len].trim().to_string())
-    };
+    })
+}
+
+fn hints(tag: impl Fn(&str) -> Option<String>) -> PollHints {
     let ttl = tag("ttl")
         .and_then(|m| m.parse::<u64>().ok())
         .filter(|m| *m > 0)

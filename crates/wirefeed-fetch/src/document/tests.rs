@@ -596,3 +596,19 @@ fn xml_well_formedness_problems_are_spec_violations() {
     let v = read(&rss("alpha&amp;omega &#x26; &#38;")).validation;
     assert!(v.is_empty(), "{v:?}");
 }
+
+#[test]
+fn syndication_hints_are_read_at_the_atom_root_under_any_prefix() {
+    let atom = ATOM.replace(
+        "<title>A</title>",
+        "<title>A</title><syn:updatePeriod xmlns:syn=\"http://purl.org/rss/1.0/modules/syndication/\">daily</syn:updatePeriod><syn:updateFrequency xmlns:syn=\"http://purl.org/rss/1.0/modules/syndication/\">4</syn:updateFrequency>",
+    );
+    let doc = read(&atom);
+    assert_eq!(doc.hints.update_period, Some(Duration::from_secs(6 * 3600)));
+    assert_eq!(doc.hints.ttl, None);
+    // An item's element of the same name is not the feed's hint.
+    let rss = RSS.replace("<ttl>15</ttl>", "");
+    assert!(rss.len() < RSS.len(), "fixture changed");
+    let rss = rss.replace("<guid>g1</guid>", "<guid>g1</guid><ttl>5</ttl>");
+    assert_eq!(read(&rss).hints.ttl, None);
+}
