@@ -5,6 +5,7 @@
 //! consumers that validate. Our extra structure (credit roles, dateline place, topic ids) is
 //! expressed with standard fields: `people[].rel`, `places[].rel`, `subjects[].literal`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -22,50 +23,50 @@ pub const NINJS_CONTENT_TYPE: &str = "application/ninjs+json";
 const CREATOR: &str = "wirefeed";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NinjsHeadline {
+pub struct NinjsHeadline<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    pub value: String,
+    pub role: Option<Cow<'a, str>>,
+    pub value: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NinjsBody {
+pub struct NinjsBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contenttype: Option<String>,
+    pub contenttype: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charcount: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wordcount: Option<u64>,
-    pub value: String,
+    pub value: Cow<'a, str>,
 }
 
 /// A subject, place, organisation or person: ninjs gives them the same core fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct NinjsEntity {
+pub struct NinjsEntity<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rel: Option<String>,
+    pub rel: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uri: Option<String>,
+    pub uri: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub literal: Option<String>,
+    pub literal: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct NinjsSubject {
+pub struct NinjsSubject<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rel: Option<String>,
+    pub rel: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uri: Option<String>,
+    pub uri: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub literal: Option<String>,
+    pub literal: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub creator: Option<String>,
+    pub creator: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relevance: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,74 +74,76 @@ pub struct NinjsSubject {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NinjsGenre {
+pub struct NinjsGenre<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub literal: Option<String>,
+    pub literal: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NinjsAltId {
-    pub role: String,
-    pub value: String,
+pub struct NinjsAltId<'a> {
+    pub role: Cow<'a, str>,
+    pub value: Cow<'a, str>,
 }
 
 /// An associated news object; we only name it and give its uri (the original of a re-post).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NinjsAssociation {
-    pub name: String,
-    pub uri: String,
+pub struct NinjsAssociation<'a> {
+    pub name: Cow<'a, str>,
+    pub uri: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NinjsInfoSource {
+pub struct NinjsInfoSource<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub literal: Option<String>,
+    pub literal: Option<Cow<'a, str>>,
 }
 
-/// A ninjs 2.2 news object, restricted to the fields wirefeed fills.
+/// A ninjs 2.2 news object, restricted to the fields wirefeed fills. Borrows from the
+/// [`Story`] it is made of: building it with owned copies of every string cost as much as
+/// serializing it (a profile of the load benchmark).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Ninjs {
-    pub uri: String,
+pub struct Ninjs<'a> {
+    pub uri: Cow<'a, str>,
     #[serde(rename = "type")]
-    pub kind: String,
-    pub representationtype: String,
-    pub version: String,
-    pub versioncreated: String,
+    pub kind: Cow<'a, str>,
+    pub representationtype: Cow<'a, str>,
+    pub version: Cow<'a, str>,
+    pub versioncreated: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub firstcreated: Option<String>,
-    pub pubstatus: String,
+    pub firstcreated: Option<Cow<'a, str>>,
+    pub pubstatus: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    pub headlines: Vec<NinjsHeadline>,
-    pub bodies: Vec<NinjsBody>,
+    pub language: Option<Cow<'a, str>>,
+    pub headlines: Vec<NinjsHeadline<'a>>,
+    pub bodies: Vec<NinjsBody<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub located: Option<String>,
+    pub located: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub by: Option<String>,
+    pub by: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ednote: Option<String>,
+    pub ednote: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub genres: Vec<NinjsGenre>,
+    pub genres: Vec<NinjsGenre<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub subjects: Vec<NinjsSubject>,
+    pub subjects: Vec<NinjsSubject<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub places: Vec<NinjsEntity>,
+    pub places: Vec<NinjsEntity<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub organisations: Vec<NinjsEntity>,
+    pub organisations: Vec<NinjsEntity<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub people: Vec<NinjsEntity>,
+    pub people: Vec<NinjsEntity<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub infosources: Vec<NinjsInfoSource>,
+    pub infosources: Vec<NinjsInfoSource<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub altids: Vec<NinjsAltId>,
+    pub altids: Vec<NinjsAltId<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub associations: Vec<NinjsAssociation>,
+    pub associations: Vec<NinjsAssociation<'a>>,
 }
 
 /// The `altids` role naming the input a record came from (file path or feed URL).
@@ -152,28 +155,28 @@ fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
 
 impl Story {
     /// The story as a ninjs 2.2 record.
-    pub fn to_ninjs(&self) -> Ninjs {
-        let body = self.body_text();
-        let mut subjects = Vec::new();
+    pub fn to_ninjs(&self) -> Ninjs<'_> {
+        let b = Cow::Borrowed;
+        let mut subjects = Vec::with_capacity(self.subjects.len() * 2);
         // One literal subject per topic (what consumers route on), then the IPTC concepts,
         // each once with the highest relevance of the topics that map to it.
-        let mut iptc: BTreeMap<String, NinjsSubject> = BTreeMap::new();
+        let mut iptc: BTreeMap<&str, NinjsSubject<'_>> = BTreeMap::new();
         for s in &self.subjects {
             subjects.push(NinjsSubject {
-                name: Some(s.label.clone()),
-                uri: Some(format!("urn:wirefeed:topic:{}", s.id)),
-                literal: Some(s.id.clone()),
-                creator: Some(CREATOR.into()),
+                name: Some(b(&s.label)),
+                uri: Some(Cow::Owned(format!("urn:wirefeed:topic:{}", s.id))),
+                literal: Some(b(&s.id)),
+                creator: Some(b(CREATOR)),
                 relevance: Some(s.relevance.min(100)),
                 confidence: Some(s.confidence.min(100)),
                 rel: None,
             });
             for c in &s.iptc {
-                let e = iptc.entry(c.qcode.clone()).or_insert_with(|| NinjsSubject {
-                    name: Some(c.name.clone()),
-                    uri: Some(c.uri()),
-                    literal: Some(c.qcode.clone()),
-                    creator: Some(CREATOR.into()),
+                let e = iptc.entry(&c.qcode).or_insert_with(|| NinjsSubject {
+                    name: Some(b(&c.name)),
+                    uri: Some(Cow::Owned(c.uri())),
+                    literal: Some(b(&c.qcode)),
+                    creator: Some(b(CREATOR)),
                     relevance: Some(0),
                     confidence: Some(0),
                     rel: None,
@@ -188,42 +191,44 @@ impl Story {
             .places
             .iter()
             .map(|p| NinjsEntity {
-                name: Some(p.name.clone()),
-                rel: Some(p.rel.clone()),
+                name: Some(b(&p.name)),
+                rel: Some(b(&p.rel)),
                 uri: match (p.kind, &p.country_code) {
-                    (PlaceKind::Country, Some(cc)) => Some(format!("iso3166-1:{cc}")),
+                    (PlaceKind::Country, Some(cc)) => Some(Cow::Owned(format!("iso3166-1:{cc}"))),
                     _ => None,
                 },
-                literal: p.country_code.clone(),
+                literal: p.country_code.as_deref().map(b),
             })
             .collect();
-        let entity = |e: &crate::Entity| NinjsEntity {
-            name: Some(e.name.clone()),
-            rel: Some(e.rel.clone()),
-            ..Default::default()
-        };
+        fn entity(e: &crate::Entity) -> NinjsEntity<'_> {
+            NinjsEntity {
+                name: Some(Cow::Borrowed(&e.name)),
+                rel: Some(Cow::Borrowed(&e.rel)),
+                ..Default::default()
+            }
+        }
 
-        let mut altids = Vec::new();
+        let mut altids = Vec::with_capacity(4);
         if let Some(g) = &self.guid {
             altids.push(NinjsAltId {
-                role: "guid".into(),
-                value: g.clone(),
+                role: b("guid"),
+                value: b(g),
             });
         }
         if let Some(l) = &self.link {
             altids.push(NinjsAltId {
-                role: "link".into(),
-                value: l.clone(),
+                role: b("link"),
+                value: b(l),
             });
         }
         altids.push(NinjsAltId {
-            role: crate::FINGERPRINT_ALTID_ROLE.into(),
-            value: format!("{:016x}", self.fingerprint),
+            role: b(crate::FINGERPRINT_ALTID_ROLE),
+            value: Cow::Owned(format!("{:016x}", self.fingerprint)),
         });
         if let Some(o) = &self.origin {
             altids.push(NinjsAltId {
-                role: INPUT_ALTID_ROLE.into(),
-                value: o.clone(),
+                role: b(INPUT_ALTID_ROLE),
+                value: b(o),
             });
         }
 
@@ -234,50 +239,52 @@ impl Story {
                 "partial",
                 Vec::new(),
                 vec![NinjsAssociation {
-                    name: DUPLICATE_OF_ASSOCIATION.into(),
-                    uri: original.clone(),
+                    name: b(DUPLICATE_OF_ASSOCIATION),
+                    uri: b(original),
                 }],
             ),
-            None => (
-                "full",
-                vec![NinjsBody {
-                    role: Some("main".into()),
-                    contenttype: Some("text/plain".into()),
-                    charcount: Some(body.chars().count() as u64),
-                    wordcount: Some(body.split_whitespace().count() as u64),
-                    value: body,
-                }],
-                Vec::new(),
-            ),
+            None => {
+                let body = self.body_text();
+                (
+                    "full",
+                    vec![NinjsBody {
+                        role: Some(b("main")),
+                        contenttype: Some(b("text/plain")),
+                        charcount: Some(body.chars().count() as u64),
+                        wordcount: Some(body.split_whitespace().count() as u64),
+                        value: Cow::Owned(body),
+                    }],
+                    Vec::new(),
+                )
+            }
         };
         Ninjs {
-            uri: self.uri.clone(),
-            kind: "text".into(),
-            representationtype: representationtype.into(),
-            version: self.version.to_string(),
-            versioncreated: rfc3339(&self.versioncreated),
-            firstcreated: self.firstcreated.as_ref().map(rfc3339),
-            pubstatus: match self.pubstatus {
+            uri: b(&self.uri),
+            kind: b("text"),
+            representationtype: b(representationtype),
+            version: Cow::Owned(self.version.to_string()),
+            versioncreated: Cow::Owned(rfc3339(&self.versioncreated)),
+            firstcreated: self.firstcreated.as_ref().map(|t| Cow::Owned(rfc3339(t))),
+            pubstatus: b(match self.pubstatus {
                 crate::PubStatus::Usable => "usable",
                 crate::PubStatus::Withheld => "withheld",
                 crate::PubStatus::Canceled => "canceled",
-            }
-            .into(),
-            language: self.language.clone(),
+            }),
+            language: self.language.as_deref().map(b),
             headlines: vec![NinjsHeadline {
-                role: Some("main".into()),
-                value: self.headline.clone(),
+                role: Some(b("main")),
+                value: b(&self.headline),
             }],
             bodies,
-            located: self.dateline.as_ref().map(|d| d.city.clone()),
-            by: self.by.clone(),
-            ednote: self.ednote.clone(),
+            located: self.dateline.as_ref().map(|d| b(d.city.as_str())),
+            by: self.by.as_deref().map(b),
+            ednote: self.ednote.as_deref().map(b),
             genres: self
                 .genres
                 .iter()
                 .map(|g| NinjsGenre {
-                    name: Some(g.clone()),
-                    literal: Some(g.to_lowercase()),
+                    name: Some(b(g)),
+                    literal: Some(Cow::Owned(g.to_lowercase())),
                 })
                 .collect(),
             subjects,
@@ -285,9 +292,9 @@ impl Story {
             organisations: self.organisations.iter().map(entity).collect(),
             people: self.people.iter().map(entity).collect(),
             infosources: vec![NinjsInfoSource {
-                name: Some(self.source.to_string()),
-                role: Some("source".into()),
-                literal: Some(self.format.as_str().into()),
+                name: Some(b(&self.source)),
+                role: Some(b("source")),
+                literal: Some(b(self.format.as_str())),
             }],
             altids,
             associations,
