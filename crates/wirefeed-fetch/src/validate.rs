@@ -890,7 +890,7 @@ const INTEGERS: &[&str] = &[
     "episode",
 ];
 
-pub(crate) fn integer(v: &str, what: &str, f: &mut Findings) {
+pub(crate) fn integer(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
     if v.trim().parse::<u64>().is_err() {
         f.add(format!(
             "{what} {:?} is not a non-negative integer",
@@ -908,7 +908,7 @@ pub(crate) fn bad_uri_char(s: &str) -> Option<char> {
 }
 
 /// A URI reference (relative allowed, as Atom and `xml:base` allow).
-pub(crate) fn uri(v: &str, what: &str, f: &mut Findings) {
+pub(crate) fn uri(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
     let v = v.trim();
     if let Some(c) = bad_uri_char(v) {
         f.add(format!(
@@ -916,9 +916,10 @@ pub(crate) fn uri(v: &str, what: &str, f: &mut Findings) {
         ));
         return;
     }
-    let base = url::Url::parse("http://base.invalid/").ok();
+    static BASE: std::sync::LazyLock<Option<url::Url>> =
+        std::sync::LazyLock::new(|| url::Url::parse("http://base.invalid/").ok());
     if url::Url::options()
-        .base_url(base.as_ref())
+        .base_url(BASE.as_ref())
         .parse(v)
         .is_err()
     {
@@ -927,7 +928,7 @@ pub(crate) fn uri(v: &str, what: &str, f: &mut Findings) {
 }
 
 /// An absolute URL, as RSS requires for links.
-pub(crate) fn full_url(v: &str, what: &str, f: &mut Findings) {
+pub(crate) fn full_url(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
     let v = v.trim();
     if let Some(c) = bad_uri_char(v) {
         f.add(format!(
@@ -937,10 +938,8 @@ pub(crate) fn full_url(v: &str, what: &str, f: &mut Findings) {
     }
     // RFC 7230 §2.7: http(s) URLs have an authority (`http:/x` is not one, though the WHATWG
     // parser repairs it).
-    let lower = v.get(..8).unwrap_or(v).to_ascii_lowercase();
-    if (lower.starts_with("http:") && !lower.starts_with("http://"))
-        || (lower.starts_with("https:") && !lower.starts_with("https://"))
-    {
+    let starts = |p: &str| v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if (starts("http:") && !starts("http://")) || (starts("https:") && !starts("https://")) {
         f.add(format!("{what} {v:?} is not a full URL (no //host)"));
         return;
     }
@@ -986,7 +985,7 @@ fn uri_id(v: &str, f: &mut Findings) {
     }
 }
 
-pub(crate) fn rfc3339(v: &str, what: &str, f: &mut Findings) {
+pub(crate) fn rfc3339(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
     let v = v.trim();
     // Atom (RFC 4287 §3.3) requires an uppercase `T` and `Z`.
     let strict = v.len() > 10 && v.as_bytes()[10] == b'T' && !v.ends_with('z');
@@ -1079,7 +1078,7 @@ pub(crate) fn language(v: &str, f: &mut Findings) {
     }
 }
 
-pub(crate) fn mime(v: &str, what: &str, f: &mut Findings) {
+pub(crate) fn mime(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
     let v = v.split(';').next().unwrap_or("").trim();
     let token = |s: &str| {
         !s.is_empty()

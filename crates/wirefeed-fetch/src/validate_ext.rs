@@ -22,21 +22,31 @@ const CN: &str = "http://conversationsnetwork.org/rssNamespace-1.0/";
 const OPENSEARCH: &str = "http://a9.com/-/spec/opensearch/1.1/";
 const TRACKBACK: &str = "http://madskills.com/public/xml/rss/module/trackback/";
 
+/// An element's qualified name for messages; formatted only when a finding is reported.
+#[derive(Clone, Copy)]
+struct QName<'a>(&'a Element);
+
+impl std::fmt::Display for QName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.0.prefix, self.0.name)
+    }
+}
+
 /// Checks one extension element `e` in namespace `ns`, a child of `parent`.
 pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, f: &mut Findings) {
-    let q = || format!("{}:{}", e.prefix, e.name);
+    let q = QName(e);
     match ns {
-        ITUNES => itunes(e, parent.map_or("", |p| p.name.as_str()), &q(), f),
-        MEDIA => media(e, parent, &q(), f),
-        GEO | ICBM | GEOURL => geo(e, &q(), f),
-        SSE => sse(e, &q(), f),
-        GBASE => gbase(e, parent, &q(), f),
+        ITUNES => itunes(e, parent.map_or("", |p| p.name.as_str()), q, f),
+        MEDIA => media(e, parent, q, f),
+        GEO | ICBM | GEOURL => geo(e, q, f),
+        SSE => sse(e, q, f),
+        GBASE => gbase(e, parent, q, f),
         SLASH => match e.name.as_str() {
-            "comments" => integer(&e.text(), &q(), f),
+            "comments" => integer(&e.text(), q, f),
             "hit_parade" => {
                 let v = e.text();
                 if !v.split(',').all(|n| n.trim().parse::<u64>().is_ok()) {
-                    f.add(format!("<{}> {v:?} is not comma-separated integers", q()));
+                    f.add(format!("<{}> {v:?} is not comma-separated integers", q));
                 }
             }
             _ => {}
@@ -48,35 +58,35 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
         {
             match e.attr("name") {
                 Some(n) if n.eq_ignore_ascii_case("robots") => {}
-                Some(n) => f.add(format!("<{}> name {n:?} is not robots", q())),
-                None => f.add(format!("<{}> has no name attribute", q())),
+                Some(n) => f.add(format!("<{}> name {n:?} is not robots", q)),
+                None => f.add(format!("<{}> has no name attribute", q)),
             }
             match e.attr("content") {
                 Some(c) => {
                     if !robots(c) {
-                        f.add(format!("<{}> content {c:?} is not a robots directive", q()));
+                        f.add(format!("<{}> content {c:?} is not a robots directive", q));
                     }
                 }
-                None => f.add(format!("<{}> has no content attribute", q())),
+                None => f.add(format!("<{}> has no content attribute", q)),
             }
         }
-        CN => conversations_network(e, &q(), f),
-        OPENSEARCH if e.name == "Query" => opensearch_query(e, &q(), f),
+        CN => conversations_network(e, q, f),
+        OPENSEARCH if e.name == "Query" => opensearch_query(e, q, f),
         THR => {
             if e.name == "in-reply-to" {
                 match e.attr("ref") {
-                    Some(r) => full_url(r, &format!("<{}> ref", q()), f),
-                    None => f.add(format!("<{}> has no ref attribute", q())),
+                    Some(r) => full_url(r, format_args!("<{}> ref", q), f),
+                    None => f.add(format!("<{}> has no ref attribute", q)),
                 }
                 if let Some(t) = e.attr("type") {
-                    mime(t, &q(), f);
+                    mime(t, q, f);
                 }
                 if let Some(s) = e.attr("source") {
-                    uri(s, &format!("<{}> source", q()), f);
+                    uri(s, format_args!("<{}> source", q), f);
                 }
             }
             match e.name.as_str() {
-                "total" => integer(&e.text(), &q(), f),
+                "total" => integer(&e.text(), q, f),
                 "in-reply-to" => {}
                 // RFC 4685 defines only in-reply-to and total as elements.
                 other => f.add(format!(
@@ -90,24 +100,24 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
             if let Some(p) = parent {
                 for l in core(p, "link") {
                     if let Some(rel) = l.attr("rel").filter(|r| PAGING_RELS.contains(r)) {
-                        f.add(format!("complete feed (<{}>) has a link rel={rel:?}", q()));
+                        f.add(format!("complete feed (<{}>) has a link rel={rel:?}", q));
                     }
                 }
             }
         }
         TRACKBACK if matches!(e.name.as_str(), "ping" | "about") => {
             if parent.is_some_and(|p| !matches!(p.name.as_str(), "item" | "entry")) {
-                f.add(format!("<{}> belongs in an item or entry", q()));
+                f.add(format!("<{}> belongs in an item or entry", q));
             }
             if rdf {
                 // RSS 1.0: the target is an `rdf:resource` attribute.
                 match e.attr("resource") {
-                    Some(r) => full_url(r, &q(), f),
-                    None => f.add(format!("<{}> has no rdf:resource attribute", q())),
+                    Some(r) => full_url(r, q, f),
+                    None => f.add(format!("<{}> has no rdf:resource attribute", q)),
                 }
             } else {
                 // RSS 2.0: the target is the element's text.
-                full_url(&e.text(), &q(), f);
+                full_url(&e.text(), q, f);
             }
         }
         _ => {}
@@ -137,7 +147,7 @@ const PAGING_RELS: &[&str] = &[
     "prev-archive",
 ];
 
-fn itunes(e: &Element, parent: &str, q: &str, f: &mut Findings) {
+fn itunes(e: &Element, parent: &str, q: QName<'_>, f: &mut Findings) {
     let raw = e.text();
     let v = raw.as_str();
     match e.name.as_str() {
@@ -163,7 +173,7 @@ fn itunes(e: &Element, parent: &str, q: &str, f: &mut Findings) {
             f.add(format!("<{q}> {v:?} is not full, trailer or bonus"));
         }
         "image" => match e.attr("href") {
-            Some(h) => full_url(h, &format!("<{q}> href"), f),
+            Some(h) => full_url(h, format_args!("<{q}> href"), f),
             None => f.add(format!("<{q}> has no href attribute")),
         },
         "category" => match e.attr("text") {
@@ -224,7 +234,7 @@ fn itunes_duration(v: &str) -> bool {
             .all(|p| p.len() == 2 && p.parse::<u8>().is_ok_and(|x| x < 60))
 }
 
-fn media(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
+fn media(e: &Element, parent: Option<&Element>, q: QName<'_>, f: &mut Findings) {
     // Media RSS: title, description and keywords appear at most once per parent.
     if let Some(p) = parent.filter(|_| ONCE_MEDIA.contains(&e.name.as_str())) {
         let mut same = p
@@ -242,7 +252,7 @@ fn media(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
                 }
             }
             if let Some(v) = e.attr("channels") {
-                integer(v, &format!("<{q}> channels"), f);
+                integer(v, format_args!("<{q}> channels"), f);
             }
             for a in ["framerate", "samplingrate"] {
                 if let Some(v) = e.attr(a) {
@@ -286,7 +296,7 @@ fn media(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
                 f.add(format!("<{q}> has no url attribute"));
             }
             if let Some(t) = e.attr("time") {
-                npt(t, &format!("<{q}> time"), f);
+                npt(t, format_args!("<{q}> time"), f);
             }
         }
         "text" => {
@@ -300,7 +310,7 @@ fn media(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
             }
             for a in ["start", "end"] {
                 if let Some(t) = e.attr(a) {
-                    npt(t, &format!("<{q}> {a}"), f);
+                    npt(t, format_args!("<{q}> {a}"), f);
                 }
             }
         }
@@ -353,7 +363,7 @@ fn media(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
     }
 }
 
-fn restriction(e: &Element, q: &str, f: &mut Findings) {
+fn restriction(e: &Element, q: QName<'_>, f: &mut Findings) {
     match e.attr("relationship") {
         Some("allow" | "deny") => {}
         Some(r) => f.add(format!("<{q}> relationship {r:?} is not allow or deny")),
@@ -370,7 +380,7 @@ fn restriction(e: &Element, q: &str, f: &mut Findings) {
         }
         Some("uri") => {
             for u in v.split_whitespace() {
-                full_url(u, &format!("<{q}>"), f);
+                full_url(u, format_args!("<{q}>"), f);
             }
         }
         Some("sharing") => {}
@@ -394,7 +404,7 @@ fn country(c: &str) -> bool {
 
 /// Normal Play Time (RFC 2326 §3.6): `now`, seconds, or `H:MM:SS`, each with an optional
 /// fraction.
-fn npt(v: &str, what: &str, f: &mut Findings) {
+fn npt(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
     let dec = |s: &str| {
         let (i, frac) = s.split_once('.').unwrap_or((s, "0"));
         !i.is_empty()
@@ -420,7 +430,7 @@ fn npt(v: &str, what: &str, f: &mut Findings) {
     }
 }
 
-fn geo(e: &Element, q: &str, f: &mut Findings) {
+fn geo(e: &Element, q: QName<'_>, f: &mut Findings) {
     let limit = match e.name.as_str() {
         "lat" | "latitude" => 90.0,
         "long" | "lon" | "longitude" => 180.0,
@@ -437,7 +447,7 @@ fn geo(e: &Element, q: &str, f: &mut Findings) {
     }
 }
 
-fn sse(e: &Element, q: &str, f: &mut Findings) {
+fn sse(e: &Element, q: QName<'_>, f: &mut Findings) {
     let positive = |a: &str, f: &mut Findings| match e.attr(a) {
         Some(v) => {
             // FeedSync: a positive 32-bit signed integer.
@@ -476,7 +486,7 @@ fn sse(e: &Element, q: &str, f: &mut Findings) {
         }
         "related" => {
             match e.attr("link") {
-                Some(l) => full_url(l, &format!("<{q}> link"), f),
+                Some(l) => full_url(l, format_args!("<{q}> link"), f),
                 None => f.add(format!("<{q}> has no link attribute")),
             }
             match e.attr("type") {
@@ -500,7 +510,7 @@ fn sse(e: &Element, q: &str, f: &mut Findings) {
                 _ => {}
             }
             if let Some(x) = e.attr("expires") {
-                rfc3339(x, &format!("{q} expires"), f);
+                rfc3339(x, format_args!("{q} expires"), f);
             }
         }
         _ => {}
@@ -509,7 +519,7 @@ fn sse(e: &Element, q: &str, f: &mut Findings) {
 
 /// Google Base item attributes: each attribute's value type (number with an optional unit,
 /// year, location, enumerations, URLs); labels and image links at most ten per item.
-fn gbase(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
+fn gbase(e: &Element, parent: Option<&Element>, q: QName<'_>, f: &mut Findings) {
     let v = e.text();
     let bad = |what: &str, f: &mut Findings| f.add(format!("<{q}> {v:?} is not {what}"));
     let one_of = |list: &[&str], f: &mut Findings| {
@@ -564,7 +574,7 @@ fn gbase(e: &Element, parent: Option<&Element>, q: &str, f: &mut Findings) {
             bad("a location (city, state[, country])", f);
         }
         "label" if v.contains(',') => bad("a single label (no commas)", f),
-        "image_link" | "url_of_item_being_reviewed" => full_url(&v, &format!("<{q}>"), f),
+        "image_link" | "url_of_item_being_reviewed" => full_url(&v, format_args!("<{q}>"), f),
         "listing_type" | "pickup"
             if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") =>
         {
@@ -910,7 +920,7 @@ const ITUNES_CATEGORIES: &[(&str, &[&str])] = &[
 ];
 
 /// The Conversations Network podcast vocabulary: counts, ratings, a timestamp, an image URL.
-fn conversations_network(e: &Element, q: &str, f: &mut Findings) {
+fn conversations_network(e: &Element, q: QName<'_>, f: &mut Findings) {
     let v = e.text();
     match e.name.as_str() {
         "introMilliseconds" | "ratingCount" => integer(&v, q, f),
@@ -921,7 +931,7 @@ fn conversations_network(e: &Element, q: &str, f: &mut Findings) {
             f.add(format!("<{q}> {v:?} is not a number"));
         }
         "ratingTimestamp" => rfc3339(&v, q, f),
-        "image" => full_url(&v, &format!("<{q}>"), f),
+        "image" => full_url(&v, format_args!("<{q}>"), f),
         _ => {}
     }
 }
@@ -944,7 +954,7 @@ fn robots(c: &str) -> bool {
 
 /// OpenSearch 1.1 `Query`: a role (a local role name or a namespaced `prefix:name`),
 /// integer paging parameters, a language, registered character sets, a short title.
-fn opensearch_query(e: &Element, q: &str, f: &mut Findings) {
+fn opensearch_query(e: &Element, q: QName<'_>, f: &mut Findings) {
     const ROLES: &[&str] = &[
         "request",
         "example",
@@ -962,7 +972,7 @@ fn opensearch_query(e: &Element, q: &str, f: &mut Findings) {
     }
     for a in ["count", "totalResults"] {
         if let Some(v) = e.attr(a) {
-            integer(v, &format!("<{q}> {a}"), f);
+            integer(v, format_args!("<{q}> {a}"), f);
         }
     }
     for a in ["startIndex", "startPage"] {
