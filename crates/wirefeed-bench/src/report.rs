@@ -403,6 +403,9 @@ from `/proc` at the end of the run (CPU includes start-up).
 {scaling}
 ## Against the baselines
 
+Before the first run, 40,000 corpus stories are produced to a topic of their own with the
+same settings, so that neither wirefeed (always first) nor the raw producer meets a broker
+whose JIT has not yet compiled its hot paths.
 *Raw producer*: the records wirefeed produced, read back from its topic, produced again to a
 fresh topic by rdkafka with wirefeed's producer settings (idempotent, `acks=all`, same
 compression, `linger.ms=5`, one transaction per {batch} records), timed from the first send
