@@ -1,9 +1,10 @@
 //! `wirefeed-bench`: the end-to-end load benchmark. It serves F feeds × I items of wire text
 //! from an in-process HTTP server on 127.0.0.1, runs the release `wirefeed` binary against the
 //! real Kafka broker, and measures it side by side with two baselines in the same run: the raw
-//! rdkafka producer sending the very records wirefeed produced (the physical limit), and the
-//! Python reference pipeline in `bench/python_pipeline.py`. Ratios measured in one run hold on
-//! a noisy, shared machine where absolute numbers do not.
+//! rdkafka producer sending the very records wirefeed produced (the physical limit), the
+//! Python reference pipeline in `bench/python_pipeline.py` and, when built, the Benthos
+//! pipeline in `bench/benthos`. Ratios measured in one run hold on a noisy, shared machine
+//! where absolute numbers do not.
 //!
 //! Not part of `cargo test`; `scripts/bench` runs it and regenerates `BENCHMARKS.md`.
 //! Layout: `corpus` (stories and feeds), `server` (the feed publisher), `run` (one wirefeed
@@ -22,10 +23,12 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use report::{PythonResult, Report, ScaleResult};
+use report::{PeerResult, Report, ScaleResult};
 
 #[derive(Parser, Debug)]
-#[command(about = "End-to-end load benchmark: wirefeed vs the raw producer vs a Python pipeline")]
+#[command(
+    about = "End-to-end load benchmark: wirefeed vs the raw producer vs Python and Benthos pipelines"
+)]
 struct Args {
     /// Feeds served (F); each becomes one `[[source]]`.
     #[arg(long, default_value_t = 200)]
@@ -55,6 +58,10 @@ struct Args {
     python: Option<PathBuf>,
     #[arg(long, default_value = "bench/python_pipeline.py")]
     python_script: PathBuf,
+    /// The Benthos pipeline binary (`go build -C bench/benthos -o ../../target/benthos-pipeline .`);
+    /// the Benthos baseline runs at every scale when given.
+    #[arg(long)]
+    benthos: Option<PathBuf>,
     /// Taxonomy the Python pipeline tags with (wirefeed uses its built-in copy of it).
     #[arg(long, default_value = "config/taxonomy.toml")]
     taxonomy: PathBuf,
@@ -207,7 +214,22 @@ async fn main() -> anyhow::Result<()> {
         );
 
         let python = match (&args.python, n) {
-            (Some(py), 0) => Some(run_python(&args, py, &server).await?),
+            (Some(py), 0) => {
+                let mut cmd = std::process::Command::new(py);
+                cmd.arg(&args.python_script)
+                    .arg("--taxonomy")
+                    .arg(&args.taxonomy);
+                Some(run_peer(&args, "Python", cmd, &server).await?)
+            }
+            _ => None,
+        };
+        // Benthos is fast enough to run at every scale; Python only at the first.
+        let benthos = match &args.benthos {
+            Some(bin) => {
+                let mut cmd = std::process::Command::new(bin);
+                cmd.args(["--batch", &args.batch.to_string()]);
+                Some(run_peer(&args, "Benthos", cmd, &server).await?)
+            }
             _ => None,
         };
         let record_bytes = records.iter().map(|r| r.payload.len() as u64).sum();
@@ -222,6 +244,7 @@ async fn main() -> anyhow::Result<()> {
             &wf,
             raw,
             python,
+            benthos,
         ));
     }
     report.print();
@@ -330,32 +353,33 @@ async fn warm_up(args: &Args, corpus: &[corpus::Story]) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_python(
+/// Runs a baseline pipeline (`cmd` plus the feeds, broker and topic arguments every
+/// baseline takes) against the same feeds, and reads the one JSON line it prints last.
+async fn run_peer(
     args: &Args,
-    python: &std::path::Path,
+    name: &str,
+    mut cmd: std::process::Command,
     server: &server::FeedServer,
-) -> anyhow::Result<PythonResult> {
-    let topic = unique("bench.python");
+) -> anyhow::Result<PeerResult> {
+    let topic = unique(&format!("bench.{}", name.to_lowercase()));
     kafka::create_topic(&args.brokers, &topic).await?;
     let work = tempfile::tempdir()?;
     let feeds_file = work.path().join("feeds.txt");
     std::fs::write(&feeds_file, server.urls().join("\n"))?;
     server.take_phase();
-    eprintln!("wirefeed-bench: Python pipeline → topic {topic}");
+    eprintln!("wirefeed-bench: {name} pipeline → topic {topic}");
     // std::process on a blocking thread: tokio's `process` feature would change the feature
     // set of the tokio every workspace crate shares and rebuild them all.
-    let mut cmd = std::process::Command::new(python);
-    cmd.arg(&args.python_script)
-        .arg("--feeds-file")
+    cmd.arg("--feeds-file")
         .arg(&feeds_file)
-        .args(["--brokers", &args.brokers, "--topic", &topic, "--taxonomy"])
-        .arg(&args.taxonomy);
+        .args(["--brokers", &args.brokers, "--topic", &topic]);
+    let program = cmd.get_program().to_string_lossy().into_owned();
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await?
-        .with_context(|| format!("run {}", python.display()))?;
+        .with_context(|| format!("run {program}"))?;
     anyhow::ensure!(
         out.status.success(),
-        "Python pipeline failed ({}): {}",
+        "{name} pipeline failed ({}): {}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
@@ -363,10 +387,11 @@ async fn run_python(
     let last = stdout
         .lines()
         .last()
-        .context("no output from the Python pipeline")?;
-    let r: PythonResult = serde_json::from_str(last).context("Python pipeline output")?;
+        .with_context(|| format!("no output from the {name} pipeline"))?;
+    let r: PeerResult =
+        serde_json::from_str(last).with_context(|| format!("{name} pipeline output"))?;
     eprintln!(
-        "wirefeed-bench: Python {} stories in {:.2} s",
+        "wirefeed-bench: {name} {} stories in {:.2} s",
         r.stories, r.seconds
     );
     Ok(r)

@@ -8,9 +8,9 @@ use crate::run::{histogram_quantile, quantile, WirefeedRun};
 
 const MB: f64 = 1_000_000.0;
 
-/// What `bench/python_pipeline.py` prints.
+/// What a baseline pipeline prints (`bench/python_pipeline.py`, `bench/benthos`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PythonResult {
+pub struct PeerResult {
     pub stories: u64,
     pub failed: u64,
     pub duplicates: u64,
@@ -54,9 +54,12 @@ pub struct ScaleResult {
     pub raw: RawResult,
     pub raw_records_per_s: f64,
     pub wirefeed_over_raw: f64,
-    pub python: Option<PythonResult>,
+    pub python: Option<PeerResult>,
     pub python_stories_per_s: Option<f64>,
     pub wirefeed_over_python: Option<f64>,
+    pub benthos: Option<PeerResult>,
+    pub benthos_stories_per_s: Option<f64>,
+    pub wirefeed_over_benthos: Option<f64>,
 }
 
 impl ScaleResult {
@@ -71,12 +74,14 @@ impl ScaleResult {
         record_bytes: u64,
         wf: &WirefeedRun,
         raw: RawResult,
-        python: Option<PythonResult>,
+        python: Option<PeerResult>,
+        benthos: Option<PeerResult>,
     ) -> ScaleResult {
         let per_s = |n: f64, s: f64| if s > 0.0 { n / s } else { 0.0 };
         let stories_per_s = per_s(wf.acked as f64, wf.seconds);
         let raw_records_per_s = per_s(raw.records as f64, raw.seconds);
         let python_stories_per_s = python.as_ref().map(|p| per_s(p.stories as f64, p.seconds));
+        let benthos_stories_per_s = benthos.as_ref().map(|p| per_s(p.stories as f64, p.seconds));
         ScaleResult {
             scale,
             feeds,
@@ -111,6 +116,9 @@ impl ScaleResult {
             wirefeed_over_python: python_stories_per_s.map(|p| per_s(stories_per_s, p)),
             python,
             python_stories_per_s,
+            wirefeed_over_benthos: benthos_stories_per_s.map(|p| per_s(stories_per_s, p)),
+            benthos,
+            benthos_stories_per_s,
         }
     }
 }
@@ -232,10 +240,10 @@ impl Report {
     }
 
     fn baseline_table(&self) -> String {
-        let mut t = String::from("| scale | wirefeed stories/s | raw producer records/s | wirefeed ÷ raw (target ≥ 0.8) | transactions: wirefeed (mean ms) / raw (mean ms) | Python stories/s | wirefeed ÷ Python (target ≥ 100) |\n|---|---|---|---|---|---|---|\n");
+        let mut t = String::from("| scale | wirefeed stories/s | raw producer records/s | wirefeed ÷ raw (target ≥ 0.8) | transactions: wirefeed (mean ms) / raw (mean ms) | Python stories/s | wirefeed ÷ Python (target ≥ 100) | Benthos stories/s | wirefeed ÷ Benthos |\n|---|---|---|---|---|---|---|---|---|\n");
         for s in &self.scales {
             t.push_str(&format!(
-                "| {}× | {:.0} | {:.0} | {:.2} | {} ({:.0}) / {} ({:.0}) | {} | {} |\n",
+                "| {}× | {:.0} | {:.0} | {:.2} | {} ({:.0}) / {} ({:.0}) | {} | {} | {} | {} |\n",
                 s.scale,
                 s.stories_per_s,
                 s.raw_records_per_s,
@@ -248,6 +256,10 @@ impl Report {
                     .map_or("–".into(), |p| format!("{p:.0}")),
                 s.wirefeed_over_python
                     .map_or("–".into(), |r| format!("{r:.1}")),
+                s.benthos_stories_per_s
+                    .map_or("–".into(), |p| format!("{p:.0}")),
+                s.wirefeed_over_benthos
+                    .map_or("–".into(), |r| format!("{r:.2}")),
             ));
         }
         t
@@ -308,6 +320,16 @@ impl Report {
                     s.scale, s.raw.records, s.acked
                 ));
             }
+            // Exact-duplicate removal drops exactly the re-posts; a baseline that lost or
+            // duplicated records would be measuring something else.
+            if let Some(b) = &s.benthos {
+                if b.failed != 0 || b.stories != s.expected_accepted {
+                    out.push(format!(
+                        "scale {}×: Benthos acked {} stories ({} failed), expected {}",
+                        s.scale, b.stories, b.failed, s.expected_accepted
+                    ));
+                }
+            }
         }
         out
     }
@@ -346,6 +368,30 @@ impl Report {
                 p.cpu_seconds * 1000.0 / (p.stories.max(1) as f64),
             ),
             None => "The Python baseline was not run (no `--python`).\n".into(),
+        };
+        let benthos: Vec<(usize, &PeerResult)> = self
+            .scales
+            .iter()
+            .filter_map(|s| Some((s.scale, s.benthos.as_ref()?)))
+            .collect();
+        let benthos_section = if benthos.is_empty() {
+            "The Benthos baseline was not run (no `--benthos`; `scripts/bench` builds it when `go` is installed).\n".into()
+        } else {
+            let mut out = String::new();
+            for (scale, p) in benthos {
+                out.push_str(&format!(
+                "Benthos pipeline at {scale}×: {} stories acked ({} failed), {} dropped as exact duplicates, {:.2} s, {:.0} stories/s, {:.2} MB/s of feed XML, peak RSS {:.0} MB, {:.3} CPU s / 1,000 stories.\n",
+                p.stories,
+                p.failed,
+                p.duplicates,
+                p.seconds,
+                p.stories as f64 / p.seconds.max(1e-9),
+                p.bytes_in as f64 / MB / p.seconds.max(1e-9),
+                p.peak_rss_bytes as f64 / MB,
+                p.cpu_seconds * 1000.0 / (p.stories.max(1) as f64),
+            ));
+            }
+            out
         };
         format!(
             r#"# Benchmarks
@@ -415,9 +461,16 @@ its compacted state topic; the raw producer does not.
 128 permutations, 5-word shingles, threshold 0.8 → keyword tagging with the same
 taxonomy → confluent-kafka, idempotent, `acks=all`, zstd), on the same feeds and broker, one
 process, timed from its first request to its last delivery report.
+*Benthos*: `bench/benthos` (Benthos v4 core, the MIT-licensed engine of Redpanda Connect,
+whose own Kafka and XML components we may not use: a lines `file` input of the feed URLs →
+stock `http` processor → a gofeed processor plugin with the same regex cleanup → stock
+`dedupe` on a hash of headline and body over a `memory` cache → a franz-go output plugin,
+idempotent, `acks=all`, zstd, linger 5 ms, batches of {batch}, 64 in flight). It does less
+work than wirefeed and Python: exact duplicates only, no tagging, no dateline or credits.
+Timed from its start to its last acknowledgement.
 
 {base}
-{python_section}
+{python_section}{benthos_section}
 ## Checks
 
 Every run must account for every item (accepted + duplicates = items served, every accepted
