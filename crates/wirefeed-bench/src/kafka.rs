@@ -147,6 +147,8 @@ impl<T: Send + 'static> Tail<T> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RawResult {
     pub records: usize,
+    /// Records a `read_committed` consumer saw on the topic.
+    pub visible: u64,
     pub bytes: u64,
     pub seconds: f64,
     pub transactions: u64,
@@ -229,6 +231,7 @@ pub fn produce_raw(
     producer.flush(timeout)?;
     Ok(RawResult {
         records: records.len(),
+        visible: 0,
         bytes,
         seconds: started.elapsed().as_secs_f64(),
         transactions,

@@ -198,7 +198,11 @@ async fn main() -> anyhow::Result<()> {
         let raw_topic = unique("bench.raw");
         kafka::create_topic(&args.brokers, &raw_topic).await?;
         let records = std::sync::Arc::new(std::mem::take(&mut wf.records));
-        let raw = tokio::task::spawn_blocking({
+        // Every pipeline runs with a consumer tailing its topic, as wirefeed's run does (that
+        // is how its end is seen): the same competition for the cores, and a count of what
+        // really became visible instead of what the pipeline says it sent.
+        let raw_tail = kafka::Tail::start_with(&args.brokers, &raw_topic, |_| Some(()))?;
+        let mut raw = tokio::task::spawn_blocking({
             let (brokers, records, compression) = (
                 args.brokers.clone(),
                 records.clone(),
@@ -208,6 +212,7 @@ async fn main() -> anyhow::Result<()> {
             move || kafka::produce_raw(&brokers, &raw_topic, &records, &compression, eo, batch)
         })
         .await??;
+        raw.visible = settle_tail(raw_tail, raw.records as u64).await;
         eprintln!(
             "wirefeed-bench: raw producer {} records in {:.2} s",
             raw.records, raw.seconds
@@ -353,6 +358,18 @@ async fn warm_up(args: &Args, corpus: &[corpus::Story]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Waits (up to 10 s) until `tail` has seen `expected` records, stops it and returns how
+/// many it saw: transactional records become visible only after their commit.
+async fn settle_tail(tail: kafka::Tail<()>, expected: u64) -> u64 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while (tail.len() as u64) < expected && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::task::spawn_blocking(move || tail.finish().len() as u64)
+        .await
+        .unwrap_or_default()
+}
+
 /// Runs a baseline pipeline (`cmd` plus the feeds, broker and topic arguments every
 /// baseline takes) against the same feeds, and reads the one JSON line it prints last.
 async fn run_peer(
@@ -373,6 +390,7 @@ async fn run_peer(
     cmd.arg("--feeds-file")
         .arg(&feeds_file)
         .args(["--brokers", &args.brokers, "--topic", &topic]);
+    let tail = kafka::Tail::start_with(&args.brokers, &topic, |_| Some(()))?;
     let program = cmd.get_program().to_string_lossy().into_owned();
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await?
@@ -388,8 +406,9 @@ async fn run_peer(
         .lines()
         .last()
         .with_context(|| format!("no output from the {name} pipeline"))?;
-    let r: PeerResult =
+    let mut r: PeerResult =
         serde_json::from_str(last).with_context(|| format!("{name} pipeline output"))?;
+    r.visible = settle_tail(tail, r.stories).await;
     eprintln!(
         "wirefeed-bench: {name} {} stories in {:.2} s",
         r.stories, r.seconds

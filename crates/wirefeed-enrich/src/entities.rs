@@ -343,7 +343,10 @@ fn title_prefixes(titles: &str) -> Option<AhoCorasick> {
         return None;
     }
     tracing::debug!(prefixes = literals.len(), "people title prefixes");
+    // A full DFA: 78 prefixes make a small one, and it scans ~2% of the enricher's time
+    // faster than the contiguous NFA the builder picks by default (criterion, Reuters).
     AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
         .build(literals.iter().map(|l| l.as_bytes()))
         .ok()
