@@ -71,8 +71,8 @@ pub(crate) fn nesting_depth(markup: &str) -> usize {
         if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
             continue;
         }
-        let name = markup[name_start..name_start + name_len].to_ascii_lowercase();
-        if NON_NESTING.contains(&name.as_str()) {
+        let name = &markup[name_start..name_start + name_len];
+        if NON_NESTING.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             continue;
         }
         let tag_end = bytes[name_start..]
