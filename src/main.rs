@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 /// jemalloc instead of glibc malloc: the profile of the load benchmark showed ~20% of CPU in
 /// glibc's malloc/free/consolidate plus page zeroing from its trimming, and a long-running
 /// service with many short-lived strings per story fragments glibc's arenas (resident memory
-/// kept growing past the dedup window). Same choice as Vector.
+/// kept growing past the dedup window). Same choice as Vector. Built unprefixed (Cargo.toml),
+/// so the C libraries (librdkafka and its zstd) allocate from it too.
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
