@@ -136,6 +136,32 @@ fn reuters() -> Vec<RawItem> {
     items
 }
 
+/// The same stories as an RSS feed carries them: each indented paragraph an escaped `<p>`
+/// (how `wirefeed-bench` serves them), so the HTML-to-text step is measured too.
+fn as_html(items: &[RawItem]) -> Vec<RawItem> {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    items
+        .iter()
+        .map(|i| {
+            let body = i.content.as_ref().map_or("", |t| t.value.as_str());
+            let html: String = body
+                .split("\n    ")
+                .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|p| !p.is_empty())
+                .map(|p| format!("<p>{}</p>", escape(&p)))
+                .collect();
+            let mut item = RawItem::new(Arc::from("reuters-html"), ItemFormat::Rss);
+            item.title = i.title.clone();
+            item.content = Some(Text::html(html));
+            item
+        })
+        .collect()
+}
+
 fn bytes(items: &[RawItem]) -> u64 {
     items
         .iter()
@@ -172,6 +198,7 @@ fn throughput(c: &mut Criterion) {
     let mut corpora = vec![("generated", generated(2000))];
     let r = reuters();
     if !r.is_empty() {
+        corpora.push(("reuters-21578-html", as_html(&r)));
         corpora.push(("reuters-21578", r));
     }
     let mut g = c.benchmark_group("normalize_dedup");
