@@ -50,6 +50,19 @@ const NON_NESTING: &[&str] = &[
     "track", "param", "p", "li", "dt", "dd", "option", "tr", "td", "th",
 ];
 
+/// Whether the ASCII tag name `name` (any case) is one of [`NON_NESTING`]: lowercased into a
+/// small buffer and matched, since this runs for every tag of every body.
+fn non_nesting(name: &[u8]) -> bool {
+    let mut buf = [0u8; 6];
+    if name.len() > buf.len() {
+        return false;
+    }
+    let buf = &mut buf[..name.len()];
+    buf.copy_from_slice(name);
+    buf.make_ascii_lowercase();
+    NON_NESTING.iter().any(|n| n.as_bytes() == buf)
+}
+
 /// An upper estimate of the element nesting depth, by a linear scan of the tags.
 ///
 /// html5ever checks element scopes by walking the stack of open elements, so parsing is
@@ -71,8 +84,7 @@ pub(crate) fn nesting_depth(markup: &str) -> usize {
         if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
             continue;
         }
-        let name = &markup[name_start..name_start + name_len];
-        if NON_NESTING.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        if non_nesting(&bytes[name_start..name_start + name_len]) {
             continue;
         }
         let tag_end = bytes[name_start..]
@@ -488,6 +500,8 @@ mod tests {
             3
         );
         assert_eq!(nesting_depth(&"<div>".repeat(1000)), 1000);
+        // Void and self-closing names in any case; a longer name that starts like one nests.
+        assert_eq!(nesting_depth("<BR><Source><OPTION><sources><blockquote>"), 2);
         assert_eq!(nesting_depth(&"<div></div>".repeat(1000)), 1);
     }
 
