@@ -165,14 +165,14 @@ impl Enricher {
                 b.add(n, Target::Organisation(k), Style::Name);
             }
         }
-        let matcher = b.build()?;
         let topics: Vec<CompiledTopic> = taxonomy
             .topics
             .iter()
             .map(|t| CompiledTopic::new(t.clone(), &taxonomy.topics))
             .collect();
+        let inner = InnerForms::new(&topics, b.keys())?;
+        let matcher = b.build()?;
         let people = PeopleFinder::new(&gazetteer);
-        let inner = InnerForms::new(&topics)?;
         Ok(Enricher {
             topics,
             inner,

@@ -128,6 +128,11 @@ impl<T: Clone + PartialEq> MatcherBuilder<T> {
         }
     }
 
+    /// Every key added so far (phrases and their variants).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
+    }
+
     pub fn build(self) -> Result<Matcher<T>, EnrichError> {
         let mut patterns = vec![String::new(); self.targets.len()];
         for (k, i) in self.index {

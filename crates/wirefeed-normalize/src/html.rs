@@ -501,7 +501,10 @@ mod tests {
         );
         assert_eq!(nesting_depth(&"<div>".repeat(1000)), 1000);
         // Void and self-closing names in any case; a longer name that starts like one nests.
-        assert_eq!(nesting_depth("<BR><Source><OPTION><sources><blockquote>"), 2);
+        assert_eq!(
+            nesting_depth("<BR><Source><OPTION><sources><blockquote>"),
+            2
+        );
         assert_eq!(nesting_depth(&"<div></div>".repeat(1000)), 1);
     }
 
