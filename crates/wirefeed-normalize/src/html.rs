@@ -174,10 +174,7 @@ fn simple_to_text(markup: &str) -> Option<String> {
     let mut open: Vec<&'static str> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let Some(off) = bytes[i..]
-            .iter()
-            .position(|&b| matches!(b, b'<' | b'&' | b'\0'))
-        else {
+        let Some(off) = memchr::memchr3(b'<', b'&', 0, &bytes[i..]) else {
             cur.push_str(&markup[i..]);
             break;
         };
