@@ -524,3 +524,103 @@ a few more of the originals, which the table shows.
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::Phase;
+
+    fn run(acked: u64) -> WirefeedRun {
+        WirefeedRun {
+            accepted: acked,
+            duplicates: 100 - acked,
+            dead_letters: 0,
+            acked,
+            seconds: 1.0,
+            phase: Phase::default(),
+            records: Vec::new(),
+            visible_latency: vec![0.01, 0.02],
+            histogram: Vec::new(),
+            peak_rss_bytes: 100_000_000,
+            cpu_seconds: 0.5,
+            transactions: 1,
+            transaction_mean_s: 0.01,
+        }
+    }
+
+    fn peer(stories: u64, visible: u64) -> PeerResult {
+        PeerResult {
+            stories,
+            failed: 0,
+            duplicates: 100 - stories,
+            bytes_in: 1_000_000,
+            bytes_out: 500_000,
+            seconds: 2.0,
+            cpu_seconds: 1.0,
+            peak_rss_bytes: 50_000_000,
+            visible,
+        }
+    }
+
+    fn report(raw_visible: u64, benthos: Option<PeerResult>) -> Report {
+        let raw = RawResult {
+            records: 90,
+            visible: raw_visible,
+            bytes: 1000,
+            seconds: 0.5,
+            transactions: 1,
+        };
+        let mut r = Report::new("wirefeed-bench", "generated", 10, 10, 10);
+        let python = Some(peer(89, 89));
+        r.scales.push(ScaleResult::new(
+            1,
+            10,
+            10,
+            100,
+            90,
+            1_000_000,
+            500_000,
+            &run(90),
+            raw,
+            python,
+            benthos,
+        ));
+        r
+    }
+
+    #[test]
+    fn a_correct_run_has_no_problems_and_reports_every_ratio() {
+        let r = report(90, Some(peer(90, 90)));
+        assert_eq!(r.problems(), Vec::<String>::new());
+        let s = &r.scales[0];
+        assert!((s.wirefeed_over_raw - 0.5).abs() < 1e-9, "90/s vs 180/s");
+        assert!(
+            (s.wirefeed_over_benthos.unwrap() - 2.0).abs() < 1e-9,
+            "90/s vs 45/s"
+        );
+        let md = r.markdown();
+        assert!(md.contains("| 1× | 90 | 180 | 0.50 |"), "{md}");
+        assert!(md.contains("| 45 | 2.00 |"), "{md}");
+        assert!(
+            md.contains("Benthos pipeline at 1×: 90 stories acked"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn baselines_that_lose_records_fail_the_run() {
+        let short = report(90, Some(peer(88, 88)));
+        assert!(short
+            .problems()
+            .iter()
+            .any(|p| p.contains("Benthos acked 88")));
+        let unseen = report(90, Some(peer(90, 80)));
+        assert!(unseen.problems().iter().any(|p| p.contains("80 visible")));
+        let raw = report(85, None);
+        assert!(raw
+            .problems()
+            .iter()
+            .any(|p| p.contains("shows 85 records")));
+        assert!(raw.markdown().contains("The Benthos baseline was not run"));
+    }
+}
