@@ -112,32 +112,61 @@ const INLINE: &[&str] = &[
     "time", "a", "s", "code", "kbd", "var", "dfn", "font",
 ];
 
-/// Block elements the simple path handles: each closes an open `<p>` when it starts, and
-/// none of them has special parsing rules beyond the ones `simple_to_text` follows.
-const SIMPLE_BLOCKS: &[&str] = &[
-    "p",
-    "div",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "main",
-    "figure",
-    "figcaption",
-    "address",
+/// Members of [`BLOCKS`] the simple path leaves to html5ever: `br` and `hr` are handled
+/// apart or not at all, and tables, definition lists and `pre` have tree construction rules
+/// (foster parenting, implied ends, a dropped first newline) the simple path does not follow.
+const NOT_SIMPLE_BLOCKS: &[&str] = &[
+    "br", "hr", "dl", "dt", "dd", "table", "tr", "td", "th", "pre",
 ];
 
+/// The [`BLOCKS`] entry for `name` (any case), if the simple path handles that element: each
+/// of them closes an open `<p>` when it starts and has no parsing rules beyond the ones
+/// `simple_to_text` follows.
+fn simple_block(name: &str) -> Option<&'static str> {
+    BLOCKS
+        .iter()
+        .find(|b| b.eq_ignore_ascii_case(name))
+        .filter(|b| !NOT_SIMPLE_BLOCKS.contains(b))
+        .copied()
+}
+
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// The text being built by either path: the current paragraph's raw text, and the finished
+/// paragraphs, whitespace-collapsed and joined by a blank line as they end (no `String` per
+/// paragraph).
+struct Paragraphs {
+    cur: String,
+    done: String,
+    scratch: String,
+}
+
+impl Paragraphs {
+    fn with_capacity(n: usize) -> Paragraphs {
+        Paragraphs {
+            cur: String::with_capacity(n),
+            done: String::with_capacity(n),
+            scratch: String::new(),
+        }
+    }
+
+    /// Ends the current paragraph; an empty or all-space one leaves no trace.
+    fn end(&mut self) {
+        crate::text::collapse_into(&mut self.scratch, &self.cur);
+        if !self.scratch.is_empty() {
+            if !self.done.is_empty() {
+                self.done.push_str("\n\n");
+            }
+            self.done.push_str(&self.scratch);
+        }
+        self.cur.clear();
+    }
+
+    fn finish(mut self) -> String {
+        self.end();
+        self.done
+    }
+}
 
 /// Converts markup to text with paragraphs separated by a blank line. Whitespace inside a
 /// paragraph (source indentation, newlines) is collapsed, so the result contains no
@@ -161,24 +190,16 @@ pub(crate) fn to_text(markup: &str) -> String {
 /// `simple_path_agrees_with_html5ever` checks the result against html5ever.
 fn simple_to_text(markup: &str) -> Option<String> {
     let bytes = markup.as_bytes();
-    let mut paragraphs: Vec<String> = Vec::new();
-    let mut cur = String::with_capacity(markup.len());
-    let end_paragraph = |cur: &mut String, paragraphs: &mut Vec<String>| {
-        let p = crate::text::collapse_ws(cur);
-        if !p.is_empty() {
-            paragraphs.push(p);
-        }
-        cur.clear();
-    };
+    let mut out = Paragraphs::with_capacity(markup.len());
     // Open block elements, innermost last.
     let mut open: Vec<&'static str> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         let Some(off) = memchr::memchr3(b'<', b'&', 0, &bytes[i..]) else {
-            cur.push_str(&markup[i..]);
+            out.cur.push_str(&markup[i..]);
             break;
         };
-        cur.push_str(&markup[i..i + off]);
+        out.cur.push_str(&markup[i..i + off]);
         i += off;
         match bytes[i] {
             b'<' => {
@@ -188,12 +209,10 @@ fn simple_to_text(markup: &str) -> Option<String> {
                     continue;
                 }
                 if name.eq_ignore_ascii_case("br") {
-                    end_paragraph(&mut cur, &mut paragraphs);
+                    out.end();
                     continue;
                 }
-                let block = *SIMPLE_BLOCKS
-                    .iter()
-                    .find(|b| b.eq_ignore_ascii_case(name))?;
+                let block = simple_block(name)?;
                 if end {
                     let target = if HEADINGS.contains(&block) {
                         open.iter().rposition(|o| HEADINGS.contains(o))
@@ -204,13 +223,13 @@ fn simple_to_text(markup: &str) -> Option<String> {
                         // The innermost open block: it closes.
                         Some(t) if t + 1 == open.len() => {
                             open.pop();
-                            end_paragraph(&mut cur, &mut paragraphs);
+                            out.end();
                         }
                         // Open further out: html5ever closes everything inside it too.
                         Some(_) => return None,
                         // `</p>` without an open `p` makes an empty paragraph; any other
                         // end tag without its element is ignored.
-                        None if block == "p" => end_paragraph(&mut cur, &mut paragraphs),
+                        None if block == "p" => out.end(),
                         None => {}
                     }
                     continue;
@@ -231,19 +250,18 @@ fn simple_to_text(markup: &str) -> Option<String> {
                         return None;
                     }
                 }
-                end_paragraph(&mut cur, &mut paragraphs);
+                out.end();
                 open.push(block);
             }
             b'&' => {
                 let (c, len) = simple_reference(&bytes[i..])?;
-                cur.push(c);
+                out.cur.push(c);
                 i += len;
             }
             _ => return None,
         }
     }
-    end_paragraph(&mut cur, &mut paragraphs);
-    Some(paragraphs.join("\n\n"))
+    Some(out.finish())
 }
 
 /// The element name, whether it is an end tag, and the byte length of the tag at the start
@@ -337,15 +355,7 @@ fn dom_to_text(markup: &str) -> String {
         Html::parse_fragment(markup)
     };
 
-    let mut paragraphs: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut end_paragraph = |cur: &mut String| {
-        let p = crate::text::collapse_ws(cur);
-        if !p.is_empty() {
-            paragraphs.push(p);
-        }
-        cur.clear();
-    };
+    let mut out = Paragraphs::with_capacity(markup.len());
 
     // An explicit stack rather than recursion: feed HTML can nest arbitrarily deep.
     let mut stack = vec![Step::Enter(doc.tree.root())];
@@ -353,12 +363,12 @@ fn dom_to_text(markup: &str) -> String {
         match step {
             Step::Exit(block) => {
                 if block {
-                    end_paragraph(&mut cur);
+                    out.end();
                 }
             }
             Step::Enter(node) => match node.value() {
                 Node::Text(t) => {
-                    cur.push_str(t);
+                    out.cur.push_str(t);
                 }
                 Node::Element(e) => {
                     let name = e.name();
@@ -367,7 +377,7 @@ fn dom_to_text(markup: &str) -> String {
                     }
                     let block = BLOCKS.contains(&name);
                     if block {
-                        end_paragraph(&mut cur);
+                        out.end();
                     }
                     stack.push(Step::Exit(block));
                     let children: Vec<_> = node.children().collect();
@@ -381,8 +391,7 @@ fn dom_to_text(markup: &str) -> String {
             },
         }
     }
-    end_paragraph(&mut cur);
-    paragraphs.join("\n\n")
+    out.finish()
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub(crate) fn is_collapsed(s: &str) -> bool {
 
 /// [`collapse_ws`] into a reused buffer (cleared first): one pass and no allocation, byte by
 /// byte for ASCII (most wire text).
-fn collapse_into(out: &mut String, s: &str) {
+pub(crate) fn collapse_into(out: &mut String, s: &str) {
     out.clear();
     let mut space = false;
     if is_collapsed(s) {
