@@ -212,7 +212,7 @@ async fn main() -> anyhow::Result<()> {
             move || kafka::produce_raw(&brokers, &raw_topic, &records, &compression, eo, batch)
         })
         .await??;
-        raw.visible = settle_tail(raw_tail, raw.records as u64).await;
+        raw.visible = settle_tail(raw_tail, raw.records as u64).await?;
         eprintln!(
             "wirefeed-bench: raw producer {} records in {:.2} s",
             raw.records, raw.seconds
@@ -360,14 +360,15 @@ async fn warm_up(args: &Args, corpus: &[corpus::Story]) -> anyhow::Result<()> {
 
 /// Waits (up to 10 s) until `tail` has seen `expected` records, stops it and returns how
 /// many it saw: transactional records become visible only after their commit.
-async fn settle_tail(tail: kafka::Tail<()>, expected: u64) -> u64 {
+async fn settle_tail(tail: kafka::Tail<()>, expected: u64) -> anyhow::Result<u64> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while (tail.len() as u64) < expected && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::task::spawn_blocking(move || tail.finish().len() as u64)
+    let seen = tokio::task::spawn_blocking(move || tail.finish().len() as u64)
         .await
-        .unwrap_or_default()
+        .context("the tailing consumer's thread")?;
+    Ok(seen)
 }
 
 /// Runs a baseline pipeline (`cmd` plus the feeds, broker and topic arguments every
@@ -401,6 +402,12 @@ async fn run_peer(
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
+    // What a pipeline that succeeded said on stderr (warnings, feeds it skipped) is the
+    // cause when its counts come out short, so it is shown, not swallowed.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in stderr.lines().filter(|l| !l.trim().is_empty()).take(20) {
+        eprintln!("wirefeed-bench: {name}: {line}");
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout
         .lines()
@@ -408,7 +415,7 @@ async fn run_peer(
         .with_context(|| format!("no output from the {name} pipeline"))?;
     let mut r: PeerResult =
         serde_json::from_str(last).with_context(|| format!("{name} pipeline output"))?;
-    r.visible = settle_tail(tail, r.stories).await;
+    r.visible = settle_tail(tail, r.stories).await?;
     eprintln!(
         "wirefeed-bench: {name} {} stories in {:.2} s",
         r.stories, r.seconds

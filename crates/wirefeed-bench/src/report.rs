@@ -23,6 +23,27 @@ pub struct PeerResult {
     /// reported by the pipeline).
     #[serde(default)]
     pub visible: u64,
+    /// Feed documents the pipeline could not fetch or parse (the Benthos pipeline says so;
+    /// the Python one fails instead).
+    #[serde(default)]
+    pub feed_errors: u64,
+}
+
+impl PeerResult {
+    /// One line for BENCHMARKS.md: `who` ran, dropping duplicates the way `dropped_as` says.
+    fn summary(&self, who: &str, dropped_as: &str) -> String {
+        format!(
+            "{who}: {} stories acked ({} failed), {} dropped as {dropped_as}, {:.2} s, {:.0} stories/s, {:.2} MB/s of feed XML, peak RSS {:.0} MB, {:.3} CPU s / 1,000 stories.\n",
+            self.stories,
+            self.failed,
+            self.duplicates,
+            self.seconds,
+            self.stories as f64 / self.seconds.max(1e-9),
+            self.bytes_in as f64 / MB / self.seconds.max(1e-9),
+            self.peak_rss_bytes as f64 / MB,
+            self.cpu_seconds * 1000.0 / (self.stories.max(1) as f64),
+        )
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -339,10 +360,14 @@ impl Report {
             // Exact-duplicate removal drops exactly the re-posts; a baseline that lost or
             // duplicated records would be measuring something else.
             if let Some(b) = &s.benthos {
-                if b.failed != 0 || b.stories != s.expected_accepted || b.visible != b.stories {
+                if b.failed != 0
+                    || b.feed_errors != 0
+                    || b.stories != s.expected_accepted
+                    || b.visible != b.stories
+                {
                     out.push(format!(
-                        "scale {}×: Benthos acked {} stories ({} failed, {} visible), expected {}",
-                        s.scale, b.stories, b.failed, b.visible, s.expected_accepted
+                        "scale {}×: Benthos acked {} stories ({} failed, {} visible, {} feeds not fetched or parsed), expected {}",
+                        s.scale, b.stories, b.failed, b.visible, b.feed_errors, s.expected_accepted
                     ));
                 }
             }
@@ -372,42 +397,24 @@ impl Report {
         let m = &self.machine;
         let python = self.scales.iter().find_map(|s| s.python.as_ref());
         let python_section = match python {
-            Some(p) => format!(
-                "Python pipeline at the first scale: {} stories acked ({} failed), {} dropped as near-duplicates, {:.2} s, {:.0} stories/s, {:.2} MB/s of feed XML, peak RSS {:.0} MB, {:.2} CPU s / 1,000 stories.\n",
-                p.stories,
-                p.failed,
-                p.duplicates,
-                p.seconds,
-                p.stories as f64 / p.seconds.max(1e-9),
-                p.bytes_in as f64 / MB / p.seconds.max(1e-9),
-                p.peak_rss_bytes as f64 / MB,
-                p.cpu_seconds * 1000.0 / (p.stories.max(1) as f64),
-            ),
+            Some(p) => p.summary("Python pipeline at the first scale", "near-duplicates"),
             None => "The Python baseline was not run (no `--python`).\n".into(),
         };
-        let benthos: Vec<(usize, &PeerResult)> = self
+        let benthos: String = self
             .scales
             .iter()
-            .filter_map(|s| Some((s.scale, s.benthos.as_ref()?)))
+            .filter_map(|s| {
+                let b = s.benthos.as_ref()?;
+                Some(b.summary(
+                    &format!("Benthos pipeline at {}×", s.scale),
+                    "exact duplicates",
+                ))
+            })
             .collect();
         let benthos_section = if benthos.is_empty() {
             "The Benthos baseline was not run (no `--benthos`; `scripts/bench` builds it when `go` is installed).\n".into()
         } else {
-            let mut out = String::new();
-            for (scale, p) in benthos {
-                out.push_str(&format!(
-                "Benthos pipeline at {scale}×: {} stories acked ({} failed), {} dropped as exact duplicates, {:.2} s, {:.0} stories/s, {:.2} MB/s of feed XML, peak RSS {:.0} MB, {:.3} CPU s / 1,000 stories.\n",
-                p.stories,
-                p.failed,
-                p.duplicates,
-                p.seconds,
-                p.stories as f64 / p.seconds.max(1e-9),
-                p.bytes_in as f64 / MB / p.seconds.max(1e-9),
-                p.peak_rss_bytes as f64 / MB,
-                p.cpu_seconds * 1000.0 / (p.stories.max(1) as f64),
-            ));
-            }
-            out
+            benthos
         };
         format!(
             r#"# Benchmarks
@@ -559,6 +566,7 @@ mod tests {
             cpu_seconds: 1.0,
             peak_rss_bytes: 50_000_000,
             visible,
+            feed_errors: 0,
         }
     }
 
@@ -616,6 +624,10 @@ mod tests {
             .any(|p| p.contains("Benthos acked 88")));
         let unseen = report(90, Some(peer(90, 80)));
         assert!(unseen.problems().iter().any(|p| p.contains("80 visible")));
+        let mut skipped = peer(90, 90);
+        skipped.feed_errors = 1;
+        let skipped = report(90, Some(skipped));
+        assert!(skipped.problems().iter().any(|p| p.contains("1 feeds not fetched")));
         let raw = report(85, None);
         assert!(raw
             .problems()
