@@ -627,7 +627,10 @@ mod tests {
         let mut skipped = peer(90, 90);
         skipped.feed_errors = 1;
         let skipped = report(90, Some(skipped));
-        assert!(skipped.problems().iter().any(|p| p.contains("1 feeds not fetched")));
+        assert!(skipped
+            .problems()
+            .iter()
+            .any(|p| p.contains("1 feeds not fetched")));
         let raw = report(85, None);
         assert!(raw
             .problems()
