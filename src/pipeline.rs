@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 use wirefeed_enrich::Enricher;
 use wirefeed_fetch::{DirSource, HttpSource};
 use wirefeed_model::{DeadLetter, Flow, RawItem, Stage, Story};
-use wirefeed_normalize::{Decision, DuplicatePolicy, Normalizer, StoryState};
+use wirefeed_normalize::{Decision, DuplicatePolicy, Normalizer, Restored, StoryState};
 use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Route, Sink};
 use wirefeed_telemetry::{Health, Metrics, Queue};
 
@@ -115,6 +115,7 @@ pub async fn run_with_metrics(
                             .state_topic
                             .clone()
                             .unwrap_or_else(|| format!("{}.state", k.topic)),
+                        state_retention: Some(config.normalize.state().window),
                         partitions: k.partitions,
                         replication: k.replication,
                         create_topics: k.create_topics,
@@ -144,20 +145,35 @@ pub async fn run_with_metrics(
     // Rebuild delivery-dependent state from what the sink really published: the local story
     // window may lag it (crash between delivery and its batched write), never lead it.
     let restore_started = Instant::now();
-    let published = sink.restore().await?;
-    let mut restored = 0usize;
+    let (mut entries, reader) = sink.restore();
+    let (mut added, mut known, mut expired) = (0usize, 0usize, 0usize);
+    let now = chrono::Utc::now();
+    while let Some(c) = entries.recv().await {
+        let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
+        let outcome = d
+            .restore(&c.entry, c.at.unwrap_or(now), now)
+            .context("restoring story state")?;
+        *match outcome {
+            Restored::Added => &mut added,
+            Restored::Known => &mut known,
+            Restored::Expired => &mut expired,
+        } += 1;
+    }
+    let stats = reader.await.context("restore task panicked")??;
     {
         let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
-        let now = chrono::Utc::now();
-        for p in &published {
-            if d.restore(p, now).context("restoring story state")? {
-                restored += 1;
-            }
-        }
         d.flush().context("flushing story state")?;
         metrics.dedup_fingerprints.set(d.len() as i64);
     }
-    tracing::info!(records = published.len(), missing_locally = restored, took = ?restore_started.elapsed(), "restored published state from the sink");
+    tracing::info!(
+        records = stats.entries,
+        unreadable = stats.unreadable,
+        missing_locally = added,
+        already_known = known,
+        older_than_window = expired,
+        took = ?restore_started.elapsed(),
+        "restored published state from the sink"
+    );
     health.set_sink_connected(true);
     tracing::info!(sink = %sink.describe(), sources = source_names.len(), topics = topics.len(), "starting pipeline");
 

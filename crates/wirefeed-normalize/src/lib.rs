@@ -40,4 +40,6 @@ pub use error::NormalizeError;
 pub use identity::{canonical_link, LanguageDetector};
 pub use normalizer::Normalizer;
 pub use simhash::{simhash_of, MAX_NEAR_DISTANCE};
-pub use state::{Decision, DuplicateKind, StateConfig, StateError, StoryState, STATE_FILE};
+pub use state::{
+    Decision, DuplicateKind, Restored, StateConfig, StateError, StoryState, STATE_FILE,
+};

@@ -233,6 +233,17 @@ pub enum Decision {
     },
 }
 
+/// What [`StoryState::restore`] did with one of the sink's entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restored {
+    /// Missing from the window (lost local write, deleted window): added.
+    Added,
+    /// Already in the window.
+    Known,
+    /// Published longer ago than the window: not added.
+    Expired,
+}
+
 struct Record {
     seq: u64,
     uri: u64,
@@ -588,18 +599,30 @@ impl StoryState {
     /// that this window does not hold — its local write was lost in a crash, or the window
     /// was deleted. Fingerprint, identity keys, uri and version are restored exactly, so
     /// duplicates and versions stay exact; the SimHash is not in the sink's record, so that
-    /// story is not a near-duplicate candidate. Returns whether anything was added.
+    /// story is not a near-duplicate candidate.
+    ///
+    /// `published_at` is when the sink committed it (the Kafka record's timestamp): an entry
+    /// older than the window is not added, and one inside it leaves the window when it would
+    /// have, not a full window after the restart. Without this every restart re-added every
+    /// entry the sink ever kept, each as if published that moment.
     pub fn restore(
         &mut self,
         p: &wirefeed_model::Published,
+        published_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<bool, StateError> {
+    ) -> Result<Restored, StateError> {
+        let cutoff = unix_secs(now).saturating_sub(self.config.window.as_secs() as u32);
+        // A clock ahead of ours must not keep an entry beyond its window.
+        let at = unix_secs(published_at.min(now));
+        if at < cutoff {
+            return Ok(Restored::Expired);
+        }
         if self
             .by_fp
             .get(&self.slab, &self.hasher, p.fingerprint)
             .is_some()
         {
-            return Ok(false);
+            return Ok(Restored::Known);
         }
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -610,7 +633,7 @@ impl StoryState {
             sim: 0,
             keys: identity_keys_of(&p.source, p.guid.as_deref(), p.link.as_deref(), &p.headline),
             version: p.version,
-            at: unix_secs(now),
+            at,
             durable: true,
         };
         let row = (seq, record.row());
@@ -623,7 +646,7 @@ impl StoryState {
                 self.write(sync)?;
             }
         }
-        Ok(true)
+        Ok(Restored::Added)
     }
 
     /// Writes pending records and deletions in one fsynced transaction.

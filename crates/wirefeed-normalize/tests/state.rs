@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use wirefeed_model::{ItemFormat, PubStatus, RawItem, Story, Text};
 use wirefeed_normalize::{
-    Decision, DuplicateKind, NormalizeConfig, Normalizer, StateConfig, StoryState,
+    Decision, DuplicateKind, NormalizeConfig, Normalizer, Restored, StateConfig, StoryState,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -385,9 +385,10 @@ fn restore_from_published_keeps_duplicates_and_versions_exact() {
 
     // A fresh window (its local write was lost) restored from the sink's record.
     let mut state = memory();
-    assert!(state.restore(&record, t0()).unwrap());
-    assert!(
-        !state.restore(&record, t0()).unwrap(),
+    assert_eq!(state.restore(&record, t0(), t0()).unwrap(), Restored::Added);
+    assert_eq!(
+        state.restore(&record, t0(), t0()).unwrap(),
+        Restored::Known,
         "restoring twice adds nothing"
     );
     assert_eq!(
@@ -460,4 +461,88 @@ fn repost_as_pointer_once_and_never_for_a_resend() {
         Decision::Version { .. }
     ));
     assert_eq!(update.uri, original.uri);
+}
+
+/// An entry of the sink's state is as old as its commit, not as the restart: one published
+/// before the window is not restored at all, and one inside it leaves the window when it
+/// would have without the restart. Before, every restart re-added every entry the state topic
+/// ever kept, each as if published that moment, so the window never emptied of them.
+#[test]
+fn restore_keeps_the_age_of_an_entry() {
+    let window = std::time::Duration::from_secs(3600);
+    let config = StateConfig {
+        window,
+        ..StateConfig::default()
+    };
+    let old_item = item(
+        "wire",
+        Some("g-old"),
+        None,
+        "Old talk",
+        &body("oil output", 8),
+    );
+    let recent_item = item(
+        "wire",
+        Some("g-new"),
+        None,
+        "Recent talk",
+        &body("missile defense", 8),
+    );
+    let mut first = memory();
+    let mut old = story(&old_item);
+    let mut recent = story(&recent_item);
+    first.check(&mut old, t0());
+    first.check(&mut recent, t0());
+    let old_record = wirefeed_model::Published::of(&old);
+    let recent_record = wirefeed_model::Published::of(&recent);
+
+    // The restart happens 50 minutes after the recent story and 70 after the old one.
+    let restart = t0() + chrono::Duration::minutes(70);
+    let mut state = StoryState::open(None, config, restart).unwrap();
+    assert_eq!(
+        state.restore(&old_record, t0(), restart).unwrap(),
+        Restored::Expired
+    );
+    assert_eq!(
+        state
+            .restore(
+                &recent_record,
+                t0() + chrono::Duration::minutes(20),
+                restart
+            )
+            .unwrap(),
+        Restored::Added
+    );
+    assert_eq!(state.len(), 1);
+    // A timestamp from a clock ahead of ours counts as now, not as later.
+    let ahead = wirefeed_model::Published {
+        fingerprint: recent_record.fingerprint ^ 1,
+        uri: "urn:wirefeed:ahead".into(),
+        guid: Some("g-ahead".into()),
+        headline: "Another talk".into(),
+        ..recent_record.clone()
+    };
+    assert_eq!(
+        state
+            .restore(&ahead, restart + chrono::Duration::days(30), restart)
+            .unwrap(),
+        Restored::Added
+    );
+
+    // Within its window the recent story is still an exact duplicate...
+    let mut again = story(&recent_item);
+    let at = t0() + chrono::Duration::minutes(75);
+    assert!(matches!(
+        state.check(&mut again, at),
+        Decision::Duplicate { .. }
+    ));
+    // ...and once an hour has passed since its commit (not since the restart), it is new.
+    let mut later = story(&recent_item);
+    assert_eq!(
+        state.check(&mut later, t0() + chrono::Duration::minutes(81)),
+        Decision::New
+    );
+    // The old one was never restored: new at once.
+    let mut old_again = story(&old_item);
+    assert_eq!(state.check(&mut old_again, restart), Decision::New);
 }

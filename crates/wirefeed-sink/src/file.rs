@@ -3,11 +3,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
-use tokio::sync::mpsc::Receiver;
+use tokio::sync::mpsc::{Receiver, Sender};
+use tokio::task::JoinHandle;
 use wirefeed_model::{DeadLetter, ErrorClass, Flow, Published, Stage, Story};
 use wirefeed_telemetry::Metrics;
 
-use crate::{encode_story, record_ack, SinkError};
+use crate::{abandoned, encode_story, record_ack, Committed, RestoreStats, SinkError};
 
 /// JSON Lines output: one ninjs record per line, dead letters in a sibling `*.dlq.jsonl`.
 pub struct FileSink {
@@ -49,23 +50,40 @@ impl FileSink {
     /// Every record already in the output file: the file is the source of truth for what
     /// was published, so a crash between writing lines and recording their fingerprints
     /// elsewhere cannot lead to the same story being written twice.
-    pub fn restore(&self) -> Result<Vec<Published>, SinkError> {
-        let file = std::fs::File::open(&self.path).map_err(|e| self.io_err(e))?;
-        let mut out = Vec::new();
-        for (n, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
-            let line = line.map_err(|e| self.io_err(e))?;
-            match serde_json::from_str::<serde_json::Value>(&line)
-                .ok()
-                .as_ref()
-                .and_then(Published::from_ninjs)
-            {
-                Some(p) => out.push(p),
-                None => {
-                    tracing::warn!(file = %self.path.display(), line = n + 1, "output line is not a wirefeed record; ignored for state")
+    pub(crate) fn restore(
+        &self,
+        tx: Sender<Committed>,
+    ) -> JoinHandle<Result<RestoreStats, SinkError>> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let io_err = |e| SinkError::Io {
+                path: path.display().to_string(),
+                source: e,
+            };
+            let file = std::fs::File::open(&path).map_err(io_err)?;
+            let mut stats = RestoreStats::default();
+            for (n, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
+                let line = line.map_err(io_err)?;
+                match serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .as_ref()
+                    .and_then(Published::from_ninjs)
+                {
+                    Some(entry) => {
+                        stats.entries += 1;
+                        // The record holds no commit time; the window takes it as recent.
+                        if tx.blocking_send(Committed { entry, at: None }).is_err() {
+                            return Err(abandoned());
+                        }
+                    }
+                    None => {
+                        stats.unreadable += 1;
+                        tracing::warn!(file = %path.display(), line = n + 1, "output line is not a wirefeed record; ignored for state")
+                    }
                 }
             }
-        }
-        Ok(out)
+            Ok(stats)
+        })
     }
 
     pub fn describe(&self) -> String {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -23,7 +23,8 @@ use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
 use rdkafka::{Offset, TopicPartitionList};
-use tokio::sync::mpsc::Receiver;
+use tokio::sync::mpsc::{Receiver, Sender};
+use tokio::task::JoinHandle;
 use wirefeed_model::{
     DeadLetter, ErrorClass, Flow, Published, Stage, Story, NINJS_CONTENT_TYPE, NINJS_VERSION,
     WIREFEED_VERSION,
@@ -31,7 +32,10 @@ use wirefeed_model::{
 use wirefeed_telemetry::{Health, Metrics};
 
 use crate::stats::StatsContext;
-use crate::{encode_story, record_ack, SinkError, MAX_DEAD_LETTER_PAYLOAD};
+use crate::{
+    abandoned, encode_story, record_ack, Committed, RestoreStats, SinkError,
+    MAX_DEAD_LETTER_PAYLOAD,
+};
 
 /// Kafka connection, topic and delivery settings.
 #[derive(Debug, Clone)]
@@ -41,6 +45,11 @@ pub struct KafkaConfig {
     pub dlq_topic: String,
     /// Compacted topic of [`Published`] entries, keyed by fingerprint.
     pub state_topic: String,
+    /// How long a state entry matters: the story window. A state topic we create deletes
+    /// entries older than this as well as compacting (`cleanup.policy=compact,delete`);
+    /// compaction alone keeps one entry for every story ever published, and a restart reads
+    /// them all. `None`: compaction only.
+    pub state_retention: Option<Duration>,
     /// Partitions for topics we create.
     pub partitions: i32,
     pub replication: i32,
@@ -100,6 +109,7 @@ impl KafkaConfig {
             topic: "wire.stories".into(),
             dlq_topic: "wire.stories.dlq".into(),
             state_topic: "wire.stories.state".into(),
+            state_retention: Some(Duration::from_secs(7 * 24 * 3600)),
             partitions: 3,
             replication: 1,
             create_topics: true,
@@ -230,6 +240,9 @@ impl KafkaSink {
             .into_iter()
             .filter(|t| !existing.contains(t))
             .collect();
+        if !missing.contains(&&self.config.state_topic) {
+            self.check_state_retention().await;
+        }
         if missing.is_empty() {
             return Ok(());
         }
@@ -242,6 +255,10 @@ impl KafkaSink {
             .client_config
             .create()
             .map_err(kafka_err("creating admin client"))?;
+        let retention_ms = self
+            .config
+            .state_retention
+            .map(|d| d.as_millis().max(1).to_string());
         let new: Vec<NewTopic> = missing
             .iter()
             .map(|t| {
@@ -250,11 +267,15 @@ impl KafkaSink {
                     self.config.partitions,
                     TopicReplication::Fixed(self.config.replication),
                 );
-                if **t == self.config.state_topic {
-                    // Latest entry per fingerprint is all a restart needs.
-                    topic.set("cleanup.policy", "compact")
-                } else {
+                if **t != self.config.state_topic {
                     topic
+                } else if let Some(ms) = &retention_ms {
+                    // Latest entry per fingerprint, and none older than the window.
+                    topic
+                        .set("cleanup.policy", "compact,delete")
+                        .set("retention.ms", ms)
+                } else {
+                    topic.set("cleanup.policy", "compact")
                 }
             })
             .collect();
@@ -277,9 +298,45 @@ impl KafkaSink {
         Ok(())
     }
 
+    /// Warns when an existing state topic only compacts: it then keeps an entry for every
+    /// story ever published, and every restart reads them all. Topics are the operator's, so
+    /// this warns instead of altering it; a failed lookup only costs the warning.
+    async fn check_state_retention(&self) {
+        let Some(window) = self.config.state_retention else {
+            return;
+        };
+        let policy = async {
+            let admin: AdminClient<DefaultClientContext> = self.client_config.create().ok()?;
+            let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(15)));
+            let results = admin
+                .describe_configs(&[ResourceSpecifier::Topic(&self.config.state_topic)], &opts)
+                .await
+                .ok()?;
+            let resource = results.into_iter().next()?.ok()?;
+            resource.get("cleanup.policy")?.value.clone()
+        }
+        .await;
+        match policy {
+            Some(p) if !p.split(',').any(|x| x.trim() == "delete") => tracing::warn!(
+                topic = %self.config.state_topic,
+                cleanup_policy = %p,
+                "the state topic never deletes old entries, so it grows with every story and \
+                 restarts read all of it; set cleanup.policy=compact,delete and retention.ms={}",
+                window.as_millis()
+            ),
+            Some(_) => {}
+            None => {
+                tracing::debug!(topic = %self.config.state_topic, "cannot read the state topic's cleanup.policy")
+            }
+        }
+    }
+
     /// Reads the whole state topic with `read_committed`: every story version a committed
     /// transaction published. Aborted and in-doubt batches are invisible by construction.
-    pub async fn restore(&self) -> Result<Vec<Published>, SinkError> {
+    pub(crate) fn restore(
+        &self,
+        tx: Sender<Committed>,
+    ) -> JoinHandle<Result<RestoreStats, SinkError>> {
         let mut cc = ClientConfig::new();
         cc.set("bootstrap.servers", &self.config.brokers)
             .set(
@@ -294,7 +351,7 @@ impl KafkaSink {
             cc.set(k, v);
         }
         let topic = self.config.state_topic.clone();
-        blocking(move || restore_blocking(cc, &topic)).await?
+        tokio::task::spawn_blocking(move || restore_blocking(cc, &topic, &tx))
     }
 
     /// Counts an acknowledged story once per routing topic it also went to.
@@ -1031,7 +1088,11 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| SinkError::Kafka(format!("blocking task failed: {e}")))
 }
 
-fn restore_blocking(cc: ClientConfig, topic: &str) -> Result<Vec<Published>, SinkError> {
+fn restore_blocking(
+    cc: ClientConfig,
+    topic: &str,
+    tx: &Sender<Committed>,
+) -> Result<RestoreStats, SinkError> {
     let consumer: BaseConsumer = cc
         .create()
         .map_err(kafka_err("creating restore consumer"))?;
@@ -1055,9 +1116,9 @@ fn restore_blocking(cc: ClientConfig, topic: &str) -> Result<Vec<Published>, Sin
             ends.insert(*p, high);
         }
     }
-    let mut out = Vec::new();
+    let mut stats = RestoreStats::default();
     if ends.is_empty() {
-        return Ok(out);
+        return Ok(stats);
     }
     consumer
         .assign(&tpl)
@@ -1069,12 +1130,24 @@ fn restore_blocking(cc: ClientConfig, topic: &str) -> Result<Vec<Published>, Sin
         if let Some(msg) = consumer.poll(Duration::from_millis(200)) {
             let msg = msg.map_err(kafka_err("reading state topic"))?;
             match msg.payload().map(serde_json::from_slice::<Published>) {
-                Some(Ok(p)) => out.push(p),
-                _ => tracing::warn!(
-                    offset = msg.offset(),
-                    partition = msg.partition(),
-                    "unreadable state entry ignored"
-                ),
+                Some(Ok(entry)) => {
+                    stats.entries += 1;
+                    let at = msg
+                        .timestamp()
+                        .to_millis()
+                        .and_then(chrono::DateTime::from_timestamp_millis);
+                    if tx.blocking_send(Committed { entry, at }).is_err() {
+                        return Err(abandoned());
+                    }
+                }
+                _ => {
+                    stats.unreadable += 1;
+                    tracing::warn!(
+                        offset = msg.offset(),
+                        partition = msg.partition(),
+                        "unreadable state entry ignored"
+                    )
+                }
             }
         }
         let position = consumer.position().map_err(kafka_err("position"))?;
@@ -1091,7 +1164,7 @@ fn restore_blocking(cc: ClientConfig, topic: &str) -> Result<Vec<Published>, Sin
             return Err(SinkError::Kafka("timed out reading the state topic".into()));
         }
     }
-    Ok(out)
+    Ok(stats)
 }
 
 #[cfg(test)]

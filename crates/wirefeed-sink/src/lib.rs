@@ -18,7 +18,9 @@ pub mod tail;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::Receiver;
+use tokio::task::JoinHandle;
 use wirefeed_model::{Flow, Published, Story};
 use wirefeed_telemetry::{Health, Metrics};
 
@@ -29,6 +31,27 @@ pub use kafka::{KafkaConfig, KafkaSink, Route};
 /// reproduce byte for byte, and an oversized item must not be rejected a second time.
 pub const MAX_DEAD_LETTER_PAYLOAD: usize = 256 * 1024;
 
+/// Entries in flight between the restore reader and the window it fills.
+const RESTORE_CHANNEL: usize = 1024;
+
+/// One story version the sink committed, as [`Sink::restore`] reads it back.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub entry: Published,
+    /// When it was committed (the Kafka record's timestamp); `None` when the sink cannot
+    /// tell (the file sink), and the reader then takes it as recent.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What a restore read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RestoreStats {
+    /// Entries passed on.
+    pub entries: u64,
+    /// Records that are not entries (foreign writes, tombstones); logged and skipped.
+    pub unreadable: u64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
     #[error("Kafka: {0}")]
@@ -37,11 +60,18 @@ pub enum SinkError {
     /// same transactional id took over.
     #[error("Kafka (fatal{}): {message}", if *fenced { ", fenced by another instance" } else { "" })]
     Fatal { fenced: bool, message: String },
+    /// The reader of [`Sink::restore`] stopped taking entries (it failed first).
+    #[error("restore abandoned by its reader")]
+    RestoreAbandoned,
     #[error("cannot write {path}: {source}")]
     Io {
         path: String,
         source: std::io::Error,
     },
+}
+
+fn abandoned() -> SinkError {
+    SinkError::RestoreAbandoned
 }
 
 /// Where records go.
@@ -53,11 +83,21 @@ pub enum Sink {
 impl Sink {
     /// Everything this sink has durably published before, for rebuilding delivery-dependent
     /// state at startup (Kafka: the state topic, read_committed; file: the output file).
-    pub async fn restore(&self) -> Result<Vec<Published>, SinkError> {
-        match self {
-            Sink::Kafka(k) => k.restore().await,
-            Sink::File(f) => f.restore(),
-        }
+    /// Streamed one entry at a time through a small channel: a state topic can hold far
+    /// more than the story window, and holding it whole at startup once cost more memory than
+    /// the window itself. The task's result says whether everything was read.
+    pub fn restore(
+        &self,
+    ) -> (
+        Receiver<Committed>,
+        JoinHandle<Result<RestoreStats, SinkError>>,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::channel(RESTORE_CHANNEL);
+        let task = match self {
+            Sink::Kafka(k) => k.restore(tx),
+            Sink::File(f) => f.restore(tx),
+        };
+        (rx, task)
     }
 
     /// Writes every flow from `rx` until the channel closes, then flushes.
