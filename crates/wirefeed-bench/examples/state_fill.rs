@@ -3,15 +3,19 @@
 //! BENCHMARKS.md came from this). Not part of `scripts/bench`: it is a one-off experiment.
 //!
 //! `cargo run --release -p wirefeed-bench --example state_fill -- TOPIC OLD RECENT`
-//! writes OLD entries committed 8 to 60 days ago and then RECENT entries of the last day.
+//! creates TOPIC compact-only (as wirefeed created state topics before they had a retention)
+//! and writes OLD entries committed 8 to 60 days ago, then RECENT entries of the last day.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let [_, topic, old, recent] = args.as_slice() else {
         anyhow::bail!("usage: state_fill TOPIC OLD RECENT");
@@ -19,6 +23,17 @@ fn main() -> anyhow::Result<()> {
     let (old, recent): (u64, u64) = (old.parse()?, recent.parse()?);
     let brokers =
         std::env::var("WIREFEED_TEST_BROKERS").unwrap_or_else(|_| "127.0.0.1:9092".into());
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", &brokers)
+        .create()?;
+    let topic_spec =
+        NewTopic::new(topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "compact");
+    for r in admin
+        .create_topics(&[topic_spec], &AdminOptions::new())
+        .await?
+    {
+        r.map_err(|(t, e)| anyhow::anyhow!("cannot create {t}: {e}"))?;
+    }
     let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
         .set("bootstrap.servers", &brokers)
         .set("linger.ms", "20")
@@ -49,7 +64,10 @@ fn main() -> anyhow::Result<()> {
             "headline": format!("Central bank holds rates as inflation eases in month {i}"),
         })
         .to_string();
-        let mut record = BaseRecord::to(topic).key(&key).payload(&value).timestamp(at);
+        let mut record = BaseRecord::to(topic)
+            .key(&key)
+            .payload(&value)
+            .timestamp(at);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
