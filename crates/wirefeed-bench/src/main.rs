@@ -13,6 +13,7 @@
 mod corpus;
 mod kafka;
 mod report;
+mod restart;
 mod run;
 mod server;
 mod steady;
@@ -104,6 +105,10 @@ struct Args {
     /// Seconds per row of the steady report.
     #[arg(long, default_value_t = 10)]
     steady_every: u64,
+    /// Restart mode instead of the scaling runs: time a start against a state topic of N
+    /// entries inside the story window, then against N/4 inside it and N older than it.
+    #[arg(long)]
+    restart: Option<u64>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
@@ -123,6 +128,9 @@ fn unique(prefix: &str) -> String {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(n) = args.restart {
+        return restarts(&args, n).await;
+    }
     let reuters_dir = args.corpora.join("reuters-21578/reuters21578");
     let (corpus, corpus_name) = if reuters_dir.is_dir() {
         let c = corpus::reuters(&reuters_dir).context("read Reuters-21578")?;
@@ -312,6 +320,23 @@ async fn steady(
         "the run was not correct:\n{}",
         problems.join("\n")
     );
+    Ok(())
+}
+
+async fn restarts(args: &Args, n: u64) -> anyhow::Result<()> {
+    let wirefeed = std::fs::canonicalize(&args.wirefeed)
+        .with_context(|| format!("{} (run cargo build --release)", args.wirefeed.display()))?;
+    let work = tempfile::tempdir()?;
+    let cases = [(n, 0), (n / 4, n)];
+    let results = restart::run_restarts(&wirefeed, &args.brokers, &cases, work.path()).await?;
+    let md = restart::markdown(&results, &args_line());
+    println!("{md}");
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&results)?)?;
+    }
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &md)?;
+    }
     Ok(())
 }
 
