@@ -146,7 +146,7 @@ pub async fn run_with_metrics(
     // window may lag it (crash between delivery and its batched write), never lead it.
     let restore_started = Instant::now();
     let (mut entries, reader) = sink.restore();
-    let (mut added, mut known, mut expired) = (0usize, 0usize, 0usize);
+    let (mut added, mut known, mut expired) = (0u64, 0u64, 0u64);
     let now = chrono::Utc::now();
     while let Some(c) = entries.recv().await {
         let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
@@ -160,6 +160,17 @@ pub async fn run_with_metrics(
         } += 1;
     }
     let stats = reader.await.context("restore task panicked")??;
+    for (outcome, n) in [
+        ("restored", added),
+        ("known", known),
+        ("expired", expired),
+        ("unreadable", stats.unreadable),
+    ] {
+        metrics
+            .restore_entries
+            .with_label_values(&[outcome])
+            .inc_by(n);
+    }
     {
         let mut d = dedup.lock().unwrap_or_else(|p| p.into_inner());
         d.flush().context("flushing story state")?;

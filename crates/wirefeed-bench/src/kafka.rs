@@ -35,12 +35,26 @@ impl Record {
 }
 
 pub async fn create_topic(brokers: &str, topic: &str) -> anyhow::Result<()> {
+    create_topic_with(brokers, topic, PARTITIONS, &[]).await
+}
+
+/// [`create_topic`] with a partition count and topic configs (e.g. `cleanup.policy`).
+pub async fn create_topic_with(
+    brokers: &str,
+    topic: &str,
+    partitions: i32,
+    configs: &[(&str, &str)],
+) -> anyhow::Result<()> {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .create()?;
+    let new = configs.iter().fold(
+        NewTopic::new(topic, partitions, TopicReplication::Fixed(1)),
+        |t, (k, v)| t.set(k, v),
+    );
     let results = admin
         .create_topics(
-            &[NewTopic::new(topic, PARTITIONS, TopicReplication::Fixed(1))],
+            &[new],
             &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
         )
         .await
@@ -154,6 +168,29 @@ pub struct RawResult {
     pub transactions: u64,
 }
 
+/// Sends `rec`, waiting while librdkafka's queue is full; any other error is returned.
+pub fn send_waiting<K, P>(
+    producer: &ThreadedProducer<DefaultProducerContext>,
+    mut rec: BaseRecord<'_, K, P>,
+) -> anyhow::Result<()>
+where
+    K: rdkafka::message::ToBytes + ?Sized,
+    P: rdkafka::message::ToBytes + ?Sized,
+{
+    loop {
+        match producer.send(rec) {
+            Ok(()) => return Ok(()),
+            Err((e, back))
+                if e.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::QueueFull) =>
+            {
+                rec = back;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err((e, _)) => return Err(e.into()),
+        }
+    }
+}
+
 /// The physical limit: the same records, the same producer settings as wirefeed's Kafka sink
 /// (idempotent, acks=all, the same compression and linger, one transaction per
 /// `batch` records when exactly-once), with no pipeline in front. Timed from the first send to
@@ -197,25 +234,11 @@ pub fn produce_raw(
                 });
             }
             bytes += r.payload.len() as u64;
-            let mut rec = BaseRecord::to(topic)
+            let rec = BaseRecord::to(topic)
                 .key(&r.key)
                 .payload(&r.payload)
                 .headers(headers);
-            loop {
-                match producer.send(rec) {
-                    Ok(()) => break,
-                    Err((e, back)) => {
-                        if !matches!(
-                            e.rdkafka_error_code(),
-                            Some(rdkafka::types::RDKafkaErrorCode::QueueFull)
-                        ) {
-                            bail!("raw produce: {e}");
-                        }
-                        rec = back;
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                }
-            }
+            send_waiting(&producer, rec).context("raw produce")?;
         }
         if exactly_once {
             // As wirefeed's sink does: let the deliveries settle first, or rdkafka's flush

@@ -11,12 +11,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use serde::Serialize;
+use wirefeed_model::Published;
 
 use crate::run::{peak_rss, ChildGuard};
 
@@ -172,15 +170,9 @@ fn raw_field<'l>(line: &'l str, name: &str) -> anyhow::Result<&'l str> {
 /// Creates `topic` compact-only (as wirefeed created state topics before they had a
 /// retention, so no entry is deleted under the measurement) and writes `old` entries
 /// committed 8 to 60 days ago, then `recent` ones from the last day, each with the record
-/// timestamp of its commit and the shape and size of a real entry.
+/// timestamp of its commit; the entries are wirefeed's own [`Published`] type.
 async fn fill(brokers: &str, topic: &str, recent: u64, old: u64) -> anyhow::Result<()> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()?;
-    let spec = NewTopic::new(topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "compact");
-    for r in admin.create_topics(&[spec], &AdminOptions::new()).await? {
-        r.map_err(|(t, e)| anyhow::anyhow!("cannot create {t}: {e}"))?;
-    }
+    crate::kafka::create_topic_with(brokers, topic, 1, &[("cleanup.policy", "compact")]).await?;
     let brokers = brokers.to_string();
     let topic = topic.to_string();
     tokio::task::spawn_blocking(move || fill_blocking(&brokers, &topic, recent, old)).await?
@@ -204,31 +196,22 @@ fn fill_blocking(brokers: &str, topic: &str, recent: u64, old: u64) -> anyhow::R
         let mut z = i.wrapping_add(0x9e37_79b9_7f4a_7c15);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        let key = format!("{:016x}", z ^ (z >> 31));
-        let value = serde_json::json!({
-            "uri": format!("urn:wirefeed:story:{key}"),
-            "version": 1,
-            "fingerprint": key,
-            "source": "wire",
-            "guid": format!("tag:example.com,2026:story-{i}"),
-            "link": format!("https://example.com/news/2026/11/story-{i}.html"),
-            "headline": format!("Central bank holds rates as inflation eases, story {i}"),
-        })
-        .to_string();
-        let mut record = BaseRecord::to(topic)
+        let fingerprint = z ^ (z >> 31);
+        let key = format!("{fingerprint:016x}");
+        let value = serde_json::to_string(&Published {
+            uri: format!("urn:wirefeed:story:{key}"),
+            version: 1,
+            fingerprint,
+            source: "wire".into(),
+            guid: Some(format!("tag:example.com,2026:story-{i}")),
+            link: Some(format!("https://example.com/news/2026/11/story-{i}.html")),
+            headline: format!("Central bank holds rates as inflation eases, story {i}"),
+        })?;
+        let record = BaseRecord::to(topic)
             .key(&key)
             .payload(&value)
             .timestamp(at);
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
-                    record = r;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err((e, _)) => return Err(e.into()),
-            }
-        }
+        crate::kafka::send_waiting(&producer, record)?;
     }
     producer.flush(Duration::from_secs(120))?;
     Ok(())

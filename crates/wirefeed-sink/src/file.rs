@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use wirefeed_model::{DeadLetter, ErrorClass, Flow, Published, Stage, Story};
 use wirefeed_telemetry::Metrics;
 
-use crate::{abandoned, encode_story, record_ack, Committed, RestoreStats, SinkError};
+use crate::{encode_story, record_ack, Committed, RestoreStats, SinkError};
 
 /// JSON Lines output: one ninjs record per line, dead letters in a sibling `*.dlq.jsonl`.
 pub struct FileSink {
@@ -56,10 +56,7 @@ impl FileSink {
     ) -> JoinHandle<Result<RestoreStats, SinkError>> {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
-            let io_err = |e| SinkError::Io {
-                path: path.display().to_string(),
-                source: e,
-            };
+            let io_err = |e| io_error(&path, e);
             let file = std::fs::File::open(&path).map_err(io_err)?;
             let mut stats = RestoreStats::default();
             for (n, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
@@ -73,7 +70,7 @@ impl FileSink {
                         stats.entries += 1;
                         // The record holds no commit time; the window takes it as recent.
                         if tx.blocking_send(Committed { entry, at: None }).is_err() {
-                            return Err(abandoned());
+                            return Err(SinkError::RestoreAbandoned);
                         }
                     }
                     None => {
@@ -186,10 +183,7 @@ impl FileSink {
     }
 
     fn io_err(&self, e: std::io::Error) -> SinkError {
-        SinkError::Io {
-            path: self.path.display().to_string(),
-            source: e,
-        }
+        io_error(&self.path, e)
     }
 }
 
@@ -230,6 +224,13 @@ fn open_append(path: &Path) -> Result<std::fs::File, SinkError> {
         }
     }
     Ok(f)
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> SinkError {
+    SinkError::Io {
+        path: path.display().to_string(),
+        source: e,
+    }
 }
 
 #[cfg(test)]

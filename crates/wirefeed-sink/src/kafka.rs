@@ -33,8 +33,7 @@ use wirefeed_telemetry::{Health, Metrics};
 
 use crate::stats::StatsContext;
 use crate::{
-    abandoned, encode_story, record_ack, Committed, RestoreStats, SinkError,
-    MAX_DEAD_LETTER_PAYLOAD,
+    encode_story, record_ack, Committed, RestoreStats, SinkError, MAX_DEAD_LETTER_PAYLOAD,
 };
 
 /// Kafka connection, topic and delivery settings.
@@ -1154,7 +1153,7 @@ fn restore_blocking(
                         .to_millis()
                         .and_then(chrono::DateTime::from_timestamp_millis);
                     if tx.blocking_send(Committed { entry, at }).is_err() {
-                        return Err(abandoned());
+                        return Err(SinkError::RestoreAbandoned);
                     }
                 }
                 _ => {

@@ -70,10 +70,6 @@ pub enum SinkError {
     },
 }
 
-fn abandoned() -> SinkError {
-    SinkError::RestoreAbandoned
-}
-
 /// Where records go.
 pub enum Sink {
     Kafka(Box<KafkaSink>),

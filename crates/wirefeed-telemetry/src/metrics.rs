@@ -104,6 +104,10 @@ pub struct Metrics {
     /// `wirefeed_dedup_fingerprints`: story versions held in the story window (published and
     /// in flight), each with its fingerprint.
     pub dedup_fingerprints: IntGauge,
+    /// `wirefeed_restore_entries_total{outcome}`: entries of the sink's state read back at
+    /// startup: `restored` (missing from the local window), `known`, `expired` (committed
+    /// before the window), `unreadable` (not an entry; logged with its offset).
+    pub restore_entries: IntCounterVec,
     /// `wirefeed_build_info{version, profile, target}`: always 1. `profile` is `release` or
     /// `debug`, `target` is `<arch>-<os>`: one series per binary.
     pub build_info: IntGaugeVec,
@@ -328,6 +332,11 @@ impl Metrics {
                 registry.register(Box::new(g.clone()))?;
                 g
             },
+            restore_entries: counter(
+                "wirefeed_restore_entries_total",
+                "Entries of the sink's state read back at startup, by what became of them.",
+                &["outcome"],
+            )?,
             build_info: gauge(
                 "wirefeed_build_info",
                 "Build information; the value is always 1.",
@@ -407,6 +416,9 @@ impl Metrics {
         }
         for o in ["committed", "aborted"] {
             self.sink_transactions.with_label_values(&[o]);
+        }
+        for o in ["restored", "known", "expired", "unreadable"] {
+            self.restore_entries.with_label_values(&[o]);
         }
         for out in ["stories", "dead_letter"] {
             for o in ["acked", "failed"] {
