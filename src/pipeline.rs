@@ -17,7 +17,7 @@ use wirefeed_enrich::Enricher;
 use wirefeed_fetch::{DirSource, HttpSource};
 use wirefeed_model::{DeadLetter, Flow, RawItem, Stage, Story};
 use wirefeed_normalize::{Decision, DuplicatePolicy, Normalizer, Restored, StoryState};
-use wirefeed_sink::{FileSink, KafkaConfig, KafkaSink, Route, Sink};
+use wirefeed_sink::{Delivery, FileSink, KafkaConfig, KafkaSink, Route, Sink};
 use wirefeed_telemetry::{Health, Metrics, Queue};
 
 use crate::config::{Config, SinkKind, SourceKind};
@@ -296,14 +296,25 @@ pub async fn run_with_metrics(
     let ack_dedup = dedup.clone();
     let ack_metrics = metrics.clone();
     let sink_task = tokio::spawn(async move {
-        sink.run(out_rx, sink_metrics, sink_health, move |story: &Story| {
+        sink.run(out_rx, sink_metrics, sink_health, move |story: &Story, delivery| {
             let mut d = ack_dedup.lock().unwrap_or_else(|p| p.into_inner());
-            if let Err(e) = d.commit(story) {
-                // The story is delivered; losing its record costs at most one re-publication.
-                tracing::error!(error = %e, story = %story.uri, "cannot persist story state");
+            match delivery {
+                Delivery::Published => {
+                    if let Err(e) = d.commit(story) {
+                        // The story is delivered; losing its record costs at most one
+                        // re-publication.
+                        tracing::error!(error = %e, story = %story.uri, "cannot persist story state");
+                    }
+                    tracing::info!(source = %story.source, story = %story.uri, version = story.version, headline = %story.headline, "published");
+                }
+                Delivery::DeadLettered => {
+                    // Nobody received it: neither a duplicate target nor a version to continue.
+                    if d.release(story) {
+                        tracing::info!(source = %story.source, story = %story.uri, version = story.version, "refused story forgotten by the window");
+                    }
+                }
             }
             ack_metrics.dedup_fingerprints.set(d.len() as i64);
-            tracing::info!(source = %story.source, story = %story.uri, version = story.version, headline = %story.headline, "published");
         })
         .await
     });

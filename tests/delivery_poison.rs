@@ -1,5 +1,6 @@
 //! Poison input: malformed documents and a record the broker refuses go to the dead-letter
-//! topic with their reason in headers, and the good stories around them are still delivered.
+//! topic with their reason in headers, the good stories around them are still delivered, and
+//! the refused story is forgotten by the window (its trimmed re-send is a first version).
 
 mod common;
 
@@ -28,6 +29,16 @@ fn story(headline: &str, words: usize, seed: u64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poison_goes_to_the_dead_letter_topic_and_the_pipeline_keeps_going() {
+    poison(true).await;
+}
+
+/// The same with the at-least-once producer, whose refusals arrive as delivery reports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_at_least_once() {
+    poison(false).await;
+}
+
+async fn poison(exactly_once: bool) {
     let topic = unique("wire.test.poison");
     let dlq = format!("{topic}.dlq");
     // The main topic refuses records over 20 kB, as a cluster with a tight limit would.
@@ -70,6 +81,7 @@ brokers = "{brokers}"
 topic = "{topic}"
 dlq_topic = "{dlq}"
 transactional_id = "{topic}"
+exactly_once = {exactly_once}
 compression = "none"
 "#,
         drop = drop_dir.display(),
@@ -90,6 +102,19 @@ compression = "none"
     .unwrap();
     let dead = tokio::task::spawn_blocking(move || {
         consume(&dlq, 3, Duration::from_secs(3), Duration::from_secs(60))
+    })
+    .await
+    .unwrap();
+    // The publisher trims the refused story and sends it again under the same headline: it
+    // is the first version anyone receives, not version 2 of the refused one.
+    std::fs::write(
+        drop_dir.join("06_huge_trimmed.txt"),
+        story("Huge story", 80, 6),
+    )
+    .unwrap();
+    let all = tokio::task::spawn_blocking({
+        let topic = topic.clone();
+        move || consume(&topic, 3, Duration::from_secs(3), Duration::from_secs(60))
     })
     .await
     .unwrap();
@@ -141,4 +166,17 @@ compression = "none"
         assert!(r.header("failed-at").is_some());
     }
     assert_eq!(dead.len(), 3, "{dead:#?}");
+
+    let trimmed: Vec<_> = all
+        .iter()
+        .filter(|r| r.value["headlines"][0]["value"] == "Huge story")
+        .collect();
+    assert_eq!(trimmed.len(), 1, "{}", wf.log_text());
+    assert_eq!(trimmed[0].value["version"], "1", "{:#?}", trimmed[0].value);
+    assert!(
+        wf.log_text()
+            .contains("refused story forgotten by the window"),
+        "{}",
+        wf.log_text()
+    );
 }

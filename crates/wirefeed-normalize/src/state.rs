@@ -253,9 +253,20 @@ struct Record {
     keys: [u64; 3],
     version: u32,
     at: u32,
+    /// The slot of the version this one took the uri over from ([`NO_SLOT`] if none), so
+    /// that [`StoryState::release`] can give the keys back. It may be stale (evicted or
+    /// reused): [`StoryState::previous`] checks uri and sequence. Costs nothing: it fills
+    /// padding.
+    prev: u32,
     /// Written to the database (acknowledged by the sink); in flight otherwise.
     durable: bool,
 }
+
+const NO_SLOT: u32 = u32::MAX;
+
+// The window's memory is mostly this slab (1 M slots at the default window): a field that
+// grows it should be a decision, not an accident.
+const _: () = assert!(std::mem::size_of::<Option<Record>>() == 72);
 
 impl Record {
     fn row(&self) -> Row {
@@ -419,6 +430,7 @@ impl StoryState {
                 keys: [g, l, h],
                 version,
                 at,
+                prev: NO_SLOT,
                 durable: true,
             });
         }
@@ -518,6 +530,7 @@ impl StoryState {
             keys,
             version: story.version,
             at: unix_secs(now),
+            prev: NO_SLOT,
             durable: false,
         });
         self.enforce_count();
@@ -561,6 +574,7 @@ impl StoryState {
             keys,
             version: story.version,
             at: unix_secs(now),
+            prev: NO_SLOT,
             durable: false,
         });
         self.enforce_count();
@@ -593,6 +607,92 @@ impl StoryState {
             }
         }
         Ok(())
+    }
+
+    /// Forgets a story `check` (or `pointer`) reserved that will never be published: the sink
+    /// dead-lettered it (the broker refused the record). Without this the reservation stayed
+    /// for the whole window: a re-post of the refused story was dropped as a duplicate of
+    /// something nobody received, and an edited re-send continued it as version 2 of a story
+    /// whose version 1 never existed. A version's uri and identity keys go back to the
+    /// version before it. Returns whether a reservation was released (not for a story that
+    /// is already durable or no longer in the window).
+    pub fn release(&mut self, story: &Story) -> bool {
+        let fp = dedup_fingerprint(story);
+        let Some(slot) = self.by_fp.get(&self.slab, &self.hasher, fp) else {
+            return false;
+        };
+        let Some(r) = self.record(slot) else {
+            return false;
+        };
+        if r.durable {
+            return false;
+        }
+        let (uri, keys, prev, seq) = (r.uri, r.keys, r.prev, r.seq);
+        let latest = self.by_uri.get(&self.slab, &self.hasher, uri) == Some(slot);
+        // Entries go while the record is still there to read their keys from.
+        self.by_fp.remove_if(&self.slab, &self.hasher, fp, slot);
+        self.by_uri.remove_if(&self.slab, &self.hasher, uri, slot);
+        let mut orphaned = [false; 3];
+        for (i, &k) in keys.iter().enumerate().filter(|&(_, &k)| k != 0) {
+            orphaned[i] = self.by_key.get(&self.slab, &self.hasher, k) == Some(slot);
+            self.by_key.remove_if(&self.slab, &self.hasher, k, slot);
+        }
+        // Each key this version took over goes back to the newest earlier version with it.
+        for i in (0..3).filter(|&i| orphaned[i]) {
+            let mut at = self.previous(slot, uri, seq, prev);
+            while let Some(p) = at {
+                let Some(older) = self.record(p) else { break };
+                if older.keys[i] == keys[i] {
+                    self.by_key
+                        .insert(&self.slab, &self.hasher, keys[i], p << 2 | i as u32);
+                    break;
+                }
+                at = self.previous(p, uri, older.seq, older.prev);
+            }
+        }
+        if latest {
+            // The uri goes back to the version before.
+            if let Some(p) = self.previous(slot, uri, seq, prev) {
+                self.by_uri.insert(&self.slab, &self.hasher, uri, p);
+            }
+        } else {
+            // A later version took the uri over from this one: it now continues from ours.
+            let mut at = self.by_uri.get(&self.slab, &self.hasher, uri);
+            while let Some(p) = at {
+                let Some(later) = self.record(p) else { break };
+                if later.prev == slot {
+                    // Only a valid link is spliced in; a stale one ends the chain.
+                    let spliced = self.previous(slot, uri, later.seq, prev).unwrap_or(NO_SLOT);
+                    if let Some(Some(l)) = self.slab.get_mut(p as usize) {
+                        l.prev = spliced;
+                    }
+                    break;
+                }
+                at = self.previous(p, uri, later.seq, later.prev);
+            }
+        }
+        let Some(r) = self.slab[slot as usize].take() else {
+            return false;
+        };
+        if r.sim != 0 {
+            self.sims.remove(r.sim, slot);
+        }
+        // In flight means recent: it is near the back.
+        if let Some(i) = self.order.iter().rposition(|&s| s == slot) {
+            self.order.remove(i);
+        }
+        self.free.push(slot);
+        true
+    }
+
+    /// The version before the one in `slot` (with `uri`, `seq` and link `prev`), if the link
+    /// still points at it: an evicted slot may have been reused by another story since.
+    fn previous(&self, slot: u32, uri: u64, seq: u64, prev: u32) -> Option<u32> {
+        if prev == NO_SLOT || prev == slot {
+            return None;
+        }
+        let r = self.record(prev)?;
+        (r.uri == uri && r.seq < seq).then_some(prev)
     }
 
     /// Adds a story version the sink reports as published (`Sink::restore` at startup) and
@@ -634,6 +734,7 @@ impl StoryState {
             keys: identity_keys_of(&p.source, p.guid.as_deref(), p.link.as_deref(), &p.headline),
             version: p.version,
             at,
+            prev: NO_SLOT,
             durable: true,
         };
         let row = (seq, record.row());
@@ -705,7 +806,7 @@ impl StoryState {
         best
     }
 
-    fn insert(&mut self, r: Record) {
+    fn insert(&mut self, mut r: Record) {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -713,11 +814,14 @@ impl StoryState {
                 (self.slab.len() - 1) as u32
             }
         };
-        let newer = self
+        let latest = self
             .by_uri
             .get(&self.slab, &self.hasher, r.uri)
-            .and_then(|s| self.record(s))
-            .is_none_or(|old| old.version <= r.version);
+            .and_then(|s| Some((s, self.record(s)?.version)));
+        let newer = latest.is_none_or(|(_, v)| v <= r.version);
+        if newer {
+            r.prev = latest.map_or(NO_SLOT, |(s, _)| s);
+        }
         let (fp, uri, keys, sim) = (r.fp, r.uri, r.keys, r.sim);
         // The record first: the indexes read keys back from the slab.
         self.slab[slot as usize] = Some(r);
@@ -877,6 +981,7 @@ mod tests {
                     keys,
                     version: 1,
                     at: 0,
+                    prev: NO_SLOT,
                     durable: false,
                 };
                 let (fp, uri) = (r.fp, r.uri);

@@ -546,3 +546,157 @@ fn restore_keeps_the_age_of_an_entry() {
     let mut old_again = story(&old_item);
     assert_eq!(state.check(&mut old_again, restart), Decision::New);
 }
+
+/// A story the sink refused (dead-lettered) gives its reservation back: before, a re-post of
+/// it was dropped as a duplicate of a record nobody received, and an edited re-send became
+/// version 2 of a story without a version 1.
+#[test]
+fn a_refused_story_gives_its_reservation_back() {
+    let text = body("missile defense", 8);
+    let mut state = memory();
+
+    // A new story refused: the same story again is new, not a duplicate.
+    let first = item(
+        "wire",
+        Some("g1"),
+        Some("https://x.test/1"),
+        "Talks stall",
+        &text,
+    );
+    let mut refused = story(&first);
+    assert_eq!(state.check(&mut refused, t0()), Decision::New);
+    assert!(state.release(&refused));
+    assert_eq!(state.len(), 0);
+    let mut original = story(&first);
+    assert_eq!(state.check(&mut original, t0()), Decision::New);
+    assert_eq!(
+        (original.uri.as_str(), original.version),
+        (refused.uri.as_str(), 1)
+    );
+    state.commit(&original).unwrap();
+    assert!(!state.release(&original), "a published story stays");
+    assert_eq!(state.len(), 1);
+
+    // Version 2 refused: the edited re-send is version 2 again, a re-post of the refused text
+    // from another feed is new, and the keys lead to version 1 again. (A rewrite, so that the
+    // re-post is not a near duplicate of version 1.)
+    let edited = body("radar contract", 8);
+    let update = item(
+        "wire",
+        Some("g1"),
+        Some("https://x.test/1b"),
+        "Talks stall",
+        &edited,
+    );
+    let mut v2 = story(&update);
+    assert_eq!(
+        state.check(&mut v2, t0()),
+        Decision::Version { previous: 1 }
+    );
+    assert!(state.release(&v2));
+    let mut v2 = story(&update);
+    assert_eq!(
+        state.check(&mut v2, t0()),
+        Decision::Version { previous: 1 }
+    );
+    assert_eq!((v2.uri.as_str(), v2.version), (original.uri.as_str(), 2));
+    assert!(state.release(&v2));
+    let mut elsewhere = story(&item("other", Some("o1"), None, "Radar talks", &edited));
+    assert_eq!(state.check(&mut elsewhere, t0()), Decision::New);
+    assert!(state.release(&elsewhere));
+    let by_new_link = item(
+        "third",
+        None,
+        Some("https://x.test/1b"),
+        "Radar",
+        &body("x", 9),
+    );
+    let mut s = story(&by_new_link);
+    assert_eq!(
+        state.check(&mut s, t0()),
+        Decision::New,
+        "the refused link is forgotten"
+    );
+    assert!(state.release(&s));
+    let by_guid = item("wire", Some("g1"), None, "Talks", &body("y", 9));
+    let mut s = story(&by_guid);
+    assert_eq!(state.check(&mut s, t0()), Decision::Version { previous: 1 });
+    assert_eq!(s.uri, original.uri);
+    assert!(state.release(&s));
+    let mut repost = story(&item("other", Some("o2"), None, "Talks stall", &text));
+    assert!(matches!(
+        state.check(&mut repost, t0()),
+        Decision::Duplicate { kind: DuplicateKind::Exact, ref of, .. } if *of == original.uri
+    ));
+    assert_eq!(state.len(), 1);
+
+    // Two versions in flight, the older refused first and then the newer: the chain of
+    // versions is mended each time, and the uri and every key end at version 1 again.
+    let v2_item = item(
+        "wire",
+        Some("g1"),
+        Some("https://x.test/2"),
+        "Talks stall",
+        &edited,
+    );
+    let v3_item = item(
+        "wire",
+        Some("g1"),
+        Some("https://x.test/2"),
+        "Talks end",
+        &body("z", 9),
+    );
+    let mut v2 = story(&v2_item);
+    assert_eq!(
+        state.check(&mut v2, t0()),
+        Decision::Version { previous: 1 }
+    );
+    let mut v3 = story(&v3_item);
+    assert_eq!(
+        state.check(&mut v3, t0()),
+        Decision::Version { previous: 2 }
+    );
+    assert!(state.release(&v2));
+    let mut v4 = story(&item("wire", Some("g1"), None, "Talks", &body("w", 9)));
+    assert_eq!(
+        state.check(&mut v4, t0()),
+        Decision::Version { previous: 3 }
+    );
+    assert!(state.release(&v4));
+    assert!(state.release(&v3));
+    assert_eq!(state.len(), 1);
+    let mut s = story(&item(
+        "third",
+        None,
+        Some("https://x.test/2"),
+        "R",
+        &body("v", 9),
+    ));
+    assert_eq!(state.check(&mut s, t0()), Decision::New);
+    assert!(state.release(&s));
+    let mut s = story(&item("wire", None, None, "talks STALL", &body("u", 9)));
+    assert_eq!(
+        state.check(&mut s, t0()),
+        Decision::Version { previous: 1 },
+        "headline key"
+    );
+    assert_eq!(s.uri, original.uri);
+
+    // A refused pointer is forgotten too: the re-post can be pointed to again.
+    let mut state = memory();
+    let mut original = story(&first);
+    assert_eq!(state.check(&mut original, t0()), Decision::New);
+    state.commit(&original).unwrap();
+    let syndicated = item("other", Some("o-7"), None, "Talks stall", &text);
+    let mut pointer = story(&syndicated);
+    let Decision::Duplicate { of, .. } = state.check(&mut pointer, t0()) else {
+        panic!("a re-post is a duplicate");
+    };
+    assert!(state.pointer(&mut pointer, &of, t0()));
+    assert!(state.release(&pointer));
+    let mut again = story(&syndicated);
+    let Decision::Duplicate { of, .. } = state.check(&mut again, t0()) else {
+        panic!("still a duplicate");
+    };
+    assert!(state.pointer(&mut again, &of, t0()));
+}

@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use wirefeed_model::{DeadLetter, ErrorClass, Flow, Published, Stage, Story};
 use wirefeed_telemetry::Metrics;
 
-use crate::{encode_story, record_ack, Committed, RestoreStats, SinkError};
+use crate::{encode_story, record_ack, Committed, Delivery, RestoreStats, SinkError};
 
 /// JSON Lines output: one ninjs record per line, dead letters in a sibling `*.dlq.jsonl`.
 pub struct FileSink {
@@ -95,10 +95,10 @@ impl FileSink {
         mut self,
         mut rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
-        mut on_ack: F,
+        mut on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story) + Send,
+        F: FnMut(&Story, Delivery) + Send,
     {
         let mut batch: Vec<Story> = Vec::new();
         let mut buf: Vec<u8> = Vec::new();
@@ -122,6 +122,7 @@ impl FileSink {
                                 Vec::new(),
                             );
                             self.write_dead(&dl, &metrics)?;
+                            on_done(&story, Delivery::DeadLettered);
                         }
                     },
                     Flow::Dead(dl) => self.write_dead(&dl, &metrics)?,
@@ -137,7 +138,7 @@ impl FileSink {
             }
             for story in batch.drain(..) {
                 record_ack(&metrics, &story);
-                on_ack(&story);
+                on_done(&story, Delivery::Published);
             }
         }
         Ok(())

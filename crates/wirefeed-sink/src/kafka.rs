@@ -9,7 +9,7 @@
 //!   acknowledged on its own delivery report. Cheaper; after a crash, records that were
 //!   delivered but not yet acknowledged locally are sent again.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,7 +33,7 @@ use wirefeed_telemetry::{Health, Metrics};
 
 use crate::stats::StatsContext;
 use crate::{
-    encode_story, record_ack, Committed, RestoreStats, SinkError, MAX_DEAD_LETTER_PAYLOAD,
+    encode_story, record_ack, Committed, Delivery, RestoreStats, SinkError, MAX_DEAD_LETTER_PAYLOAD,
 };
 
 /// Kafka connection, topic and delivery settings.
@@ -431,15 +431,15 @@ impl KafkaSink {
         rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
         health: Arc<Health>,
-        on_ack: F,
+        on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story) + Send,
+        F: FnMut(&Story, Delivery) + Send,
     {
         if self.config.exactly_once {
-            self.run_transactional(rx, metrics, health, on_ack).await
+            self.run_transactional(rx, metrics, health, on_done).await
         } else {
-            self.run_at_least_once(rx, metrics, on_ack).await
+            self.run_at_least_once(rx, metrics, on_done).await
         }
     }
 
@@ -450,12 +450,14 @@ impl KafkaSink {
         mut rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
         health: Arc<Health>,
-        mut on_ack: F,
+        mut on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story) + Send,
+        F: FnMut(&Story, Delivery) + Send,
     {
         let mut batch: Vec<Flow<Story>> = Vec::new();
+        // Stories of the batch that were dead-lettered in their place.
+        let mut refused: Vec<Story> = Vec::new();
         let mut open = true;
         while open {
             match rx.recv().await {
@@ -475,7 +477,10 @@ impl KafkaSink {
             }
             metrics.sink_in_flight.set(batch.len() as i64);
             loop {
-                match self.commit_batch(&mut batch, &metrics, &health).await {
+                match self
+                    .commit_batch(&mut batch, &mut refused, &metrics, &health)
+                    .await
+                {
                     Ok(()) => break,
                     // The producer is unusable but nobody else owns our transactional id
                     // (e.g. the coordinator aborted a transaction that outlived a broker
@@ -496,7 +501,7 @@ impl KafkaSink {
                     Flow::Item(story) => {
                         record_ack(&metrics, &story);
                         self.count_routes(&metrics, &story);
-                        on_ack(&story);
+                        on_done(&story, Delivery::Published);
                     }
                     Flow::Dead(dl) => {
                         metrics
@@ -507,6 +512,10 @@ impl KafkaSink {
                     }
                 }
             }
+            // Their dead letters are committed now.
+            for story in refused.drain(..) {
+                on_done(&story, Delivery::DeadLettered);
+            }
             metrics.sink_in_flight.set(0);
         }
         Ok(())
@@ -514,10 +523,11 @@ impl KafkaSink {
 
     /// Sends `batch` in one transaction, retrying whole until it commits. Records the broker
     /// rejects for good (too large, invalid) are turned into dead letters in place, so the
-    /// retry succeeds and nothing is dropped.
+    /// retry succeeds and nothing is dropped; the stories they replace go to `refused`.
     async fn commit_batch(
         &self,
         batch: &mut [Flow<Story>],
+        refused: &mut Vec<Story>,
         metrics: &Metrics,
         health: &Health,
     ) -> Result<(), SinkError> {
@@ -549,7 +559,7 @@ impl KafkaSink {
                         Err(Enqueue::Rejected(e)) if is_permanent(&e) => {
                             // Refused before reaching the broker (e.g. larger than
                             // message.max.bytes): dead-letter it in this same transaction.
-                            batch[i] = Self::rejected(&batch[i], &e, metrics);
+                            refused.extend(Self::reject(&mut batch[i], &e, metrics));
                         }
                         Err(Enqueue::Rejected(e)) => {
                             // The transaction is already failing (e.g. an earlier record of
@@ -570,13 +580,16 @@ impl KafkaSink {
                                     ErrorClass::Serialize.as_str(),
                                 ])
                                 .inc();
-                            batch[i] = Flow::Dead(DeadLetter::new(
+                            let dead = Flow::Dead(DeadLetter::new(
                                 Stage::Sink,
                                 ErrorClass::Serialize,
                                 source,
                                 msg,
                                 Vec::new(),
                             ));
+                            if let Flow::Item(story) = std::mem::replace(&mut batch[i], dead) {
+                                refused.push(story);
+                            }
                         }
                     }
                 }
@@ -671,7 +684,7 @@ impl KafkaSink {
                         if only_one || isolate.contains(&i) {
                             // Alone in its request, or the only one failing: the culprit.
                             if !matches!(batch[i], Flow::Dead(ref d) if d.payload.is_empty()) {
-                                batch[i] = Self::rejected(&batch[i], &err, metrics);
+                                refused.extend(Self::reject(&mut batch[i], &err, metrics));
                             }
                             isolate.remove(&i);
                         } else {
@@ -757,8 +770,18 @@ impl KafkaSink {
         }
     }
 
-    /// Turns a flow whose record was refused into the dead letter that replaces it.
-    fn rejected(flow: &Flow<Story>, err: &KafkaError, metrics: &Metrics) -> Flow<Story> {
+    /// Replaces a flow whose record was refused with its dead letter; returns the story it
+    /// replaced, if it was one.
+    fn reject(flow: &mut Flow<Story>, err: &KafkaError, metrics: &Metrics) -> Option<Story> {
+        let dead = Self::dead_letter_for(flow, err, metrics);
+        match std::mem::replace(flow, dead) {
+            Flow::Item(story) => Some(story),
+            Flow::Dead(_) => None,
+        }
+    }
+
+    /// The dead letter that replaces a flow whose record was refused.
+    fn dead_letter_for(flow: &Flow<Story>, err: &KafkaError, metrics: &Metrics) -> Flow<Story> {
         match flow {
             Flow::Item(story) => {
                 metrics
@@ -873,7 +896,8 @@ impl KafkaSink {
                         e.to_string(),
                         Vec::new(),
                     );
-                    return (None, Some(dl), Ok(()));
+                    // Both: the dead letter to send, the story to report as refused.
+                    return (Some(story), Some(dl), Ok(()));
                 }
             };
             let record = FutureRecord::to(&topic)
@@ -942,21 +966,47 @@ impl KafkaSink {
         self,
         mut rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
-        mut on_ack: F,
+        mut on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story) + Send,
+        F: FnMut(&Story, Delivery) + Send,
     {
         let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
+        // Stories refused for size beside others: the broker judges a partition's whole
+        // batch, so an innocent record fails with an oversized one. Each is sent again alone
+        // (nothing else in flight), which tells them apart; only then is one dead-lettered.
+        let mut suspects: VecDeque<Story> = VecDeque::new();
+        let mut isolating = false;
         let mut open = true;
-        while open || !pending.is_empty() {
+        while open || !pending.is_empty() || !suspects.is_empty() {
+            if pending.is_empty() {
+                if let Some(story) = suspects.pop_front() {
+                    isolating = true;
+                    pending.push(self.send_story(story));
+                    metrics.sink_retries.inc();
+                }
+            }
             tokio::select! {
                 Some((story, dead, result)) = pending.next(), if !pending.is_empty() => {
+                    let alone = isolating && story.is_some();
+                    if alone {
+                        isolating = false;
+                    }
                     match (story, dead, result) {
-                        (Some(story), _, Ok(())) => {
+                        (Some(story), None, Err((e, _))) if !alone && is_size_error(&e) => {
+                            tracing::debug!(story = %story.uri, error = %e, "refused for size beside others; sending it again alone");
+                            suspects.push_back(story);
+                        }
+                        (Some(story), Some(dl), Ok(())) => {
+                            // Not serializable: never sent.
+                            metrics.dead_letters.with_label_values(&[dl.stage.as_str(), dl.class.as_str()]).inc();
+                            pending.push(self.send_dead(dl));
+                            on_done(&story, Delivery::DeadLettered);
+                        }
+                        (Some(story), None, Ok(())) => {
                             record_ack(&metrics, &story);
                             self.count_routes(&metrics, &story);
-                            on_ack(&story);
+                            on_done(&story, Delivery::Published);
                         }
                         (Some(story), _, Err((e, payload))) => {
                             // Retries are librdkafka's job (message.timeout.ms = 0); an error
@@ -966,10 +1016,7 @@ impl KafkaSink {
                             let dl = DeadLetter::new(Stage::Sink, ErrorClass::Rejected, story.source.clone(), e.to_string(), payload);
                             metrics.dead_letters.with_label_values(&[Stage::Sink.as_str(), ErrorClass::Rejected.as_str()]).inc();
                             pending.push(self.send_dead(dl));
-                        }
-                        (None, Some(dl), Ok(())) if dl.stage == Stage::Sink && dl.class == ErrorClass::Serialize && dl.payload.is_empty() && !dl.message.is_empty() => {
-                            metrics.dead_letters.with_label_values(&[dl.stage.as_str(), dl.class.as_str()]).inc();
-                            pending.push(self.send_dead(dl));
+                            on_done(&story, Delivery::DeadLettered);
                         }
                         (None, Some(_), Ok(())) => {
                             metrics.sink_records.with_label_values(&["dead_letter", "acked"]).inc();
@@ -982,7 +1029,7 @@ impl KafkaSink {
                     }
                     metrics.sink_in_flight.set(pending.len() as i64);
                 }
-                msg = rx.recv(), if open && pending.len() < MAX_IN_FLIGHT => {
+                msg = rx.recv(), if open && suspects.is_empty() && !isolating && pending.len() < MAX_IN_FLIGHT => {
                     match msg {
                         Some(Flow::Item(story)) => pending.push(self.send_story(story)),
                         Some(Flow::Dead(dl)) => pending.push(self.send_dead(dl)),
@@ -1064,6 +1111,14 @@ async fn wait_idle(producer: &FutureProducer<StatsContext>) {
         }
         tokio::time::sleep(Duration::from_micros(250)).await;
     }
+}
+
+/// The broker refused a batch for its size: maybe this record's, maybe a neighbour's.
+fn is_size_error(e: &KafkaError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(RDKafkaErrorCode::MessageSizeTooLarge | RDKafkaErrorCode::InvalidMessageSize)
+    )
 }
 
 fn is_permanent(e: &KafkaError) -> bool {

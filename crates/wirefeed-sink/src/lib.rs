@@ -6,10 +6,11 @@
 //!   content type, ninjs version, story version and source;
 //! - [`FileSink`]: JSON Lines on local disk — the embedded default that needs no broker.
 //!
-//! Contract: `on_ack` is called for a story only after its record is durable (broker
-//! acknowledgement, or written and fsync'd), so state that depends on delivery (the dedup
-//! store) never runs ahead of it. A record the backend rejects permanently is dead-lettered,
-//! never dropped.
+//! Contract: `on_done` is called once for every story: with [`Delivery::Published`] only after
+//! its record is durable (broker acknowledgement, or written and fsync'd), so state that
+//! depends on delivery (the dedup store) never runs ahead of it; with
+//! [`Delivery::DeadLettered`] when the backend refused it for good and it went to the
+//! dead-letter output instead (never dropped), so that state can forget it.
 
 mod file;
 mod kafka;
@@ -41,6 +42,15 @@ pub struct Committed {
     /// When it was committed (the Kafka record's timestamp); `None` when the sink cannot
     /// tell (the file sink), and the reader then takes it as recent.
     pub at: Option<DateTime<Utc>>,
+}
+
+/// What became of a story given to [`Sink::run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Durable: acknowledged by the broker, or written and fsync'd.
+    Published,
+    /// Refused for good (too large for the topic, not serializable): dead-lettered instead.
+    DeadLettered,
 }
 
 /// What a restore read.
@@ -102,14 +112,14 @@ impl Sink {
         rx: Receiver<Flow<Story>>,
         metrics: Arc<Metrics>,
         health: Arc<Health>,
-        on_ack: F,
+        on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story) + Send,
+        F: FnMut(&Story, Delivery) + Send,
     {
         match self {
-            Sink::Kafka(k) => k.run(rx, metrics, health, on_ack).await,
-            Sink::File(f) => f.run(rx, metrics, on_ack).await,
+            Sink::Kafka(k) => k.run(rx, metrics, health, on_done).await,
+            Sink::File(f) => f.run(rx, metrics, on_done).await,
         }
     }
 
