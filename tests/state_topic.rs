@@ -180,4 +180,27 @@ async fn state_topic_is_bounded_by_the_window_and_restores_only_what_is_inside_i
         .map(|r| r.value["headlines"][0]["value"].as_str().unwrap())
         .collect();
     assert_eq!(headlines, ["Port workers end strike after pay deal"]);
+
+    // 4. The first state topic after its retention was cut below the window (by hand, or by
+    //    a window made longer since it was created): wirefeed says so, and leaves it alone.
+    let alter =
+        rdkafka::admin::AlterConfig::new(rdkafka::admin::ResourceSpecifier::Topic(&first_state))
+            .set("retention.ms", "3600000");
+    for r in admin()
+        .alter_configs(&[alter], &AdminOptions::new())
+        .await
+        .unwrap()
+    {
+        r.unwrap();
+    }
+    let log = run_once(&config(http, &first, &first_state));
+    assert!(
+        log.contains("before they leave the story window")
+            && log.contains("retention.ms=172800000"),
+        "no warning about a retention shorter than the window:\n{log}"
+    );
+    assert_eq!(
+        topic_config(&first_state, "retention.ms").await.as_deref(),
+        Some("3600000")
+    );
 }

@@ -304,7 +304,7 @@ impl KafkaSink {
         let Some(window) = self.config.state_retention else {
             return;
         };
-        let policy = async {
+        let configs = async {
             let admin: AdminClient<DefaultClientContext> = self.client_config.create().ok()?;
             let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(15)));
             let results = admin
@@ -312,18 +312,24 @@ impl KafkaSink {
                 .await
                 .ok()?;
             let resource = results.into_iter().next()?.ok()?;
-            resource.get("cleanup.policy")?.value.clone()
+            let policy = resource.get("cleanup.policy")?.value.clone()?;
+            let retention = resource
+                .get("retention.ms")
+                .and_then(|e| e.value.as_deref()?.parse::<i64>().ok());
+            Some((policy, retention))
         }
         .await;
-        match policy {
-            Some(p) if !p.split(',').any(|x| x.trim() == "delete") => tracing::warn!(
-                topic = %self.config.state_topic,
-                cleanup_policy = %p,
-                "the state topic never deletes old entries, so it grows with every story and \
-                 restarts read all of it; set cleanup.policy=compact,delete and retention.ms={}",
-                window.as_millis()
-            ),
-            Some(_) => {}
+        match configs {
+            Some((policy, retention)) => {
+                if let Some(advice) = retention_advice(&policy, retention, window) {
+                    tracing::warn!(
+                        topic = %self.config.state_topic,
+                        cleanup_policy = %policy,
+                        retention_ms = retention.unwrap_or(-1),
+                        "{advice}"
+                    );
+                }
+            }
             None => {
                 tracing::debug!(topic = %self.config.state_topic, "cannot read the state topic's cleanup.policy")
             }
@@ -1113,6 +1119,34 @@ async fn wait_idle(producer: &FutureProducer<StatsContext>) {
     }
 }
 
+/// What is wrong with a state topic's cleanup settings for a story window of `window`, if
+/// anything. wirefeed does not alter an existing topic (it may be the operator's, with their
+/// reasons), so a changed `normalize.window` or a hand-made topic is pointed out instead.
+fn retention_advice(policy: &str, retention_ms: Option<i64>, window: Duration) -> Option<String> {
+    let want = window.as_millis();
+    let deletes = policy.split(',').any(|x| x.trim() == "delete");
+    match retention_ms {
+        _ if !deletes => Some(format!(
+            "the state topic never deletes old entries, so it grows with every story and \
+             restarts read all of it; set cleanup.policy=compact,delete and retention.ms={want}"
+        )),
+        Some(ms) if ms >= 0 && (ms as u128) < want => Some(format!(
+            "the state topic deletes entries after {ms} ms, before they leave the story window \
+             ({want} ms): a restart forgets stories published in between and publishes their \
+             re-posts again; set retention.ms={want}"
+        )),
+        // Twice the window: a topic of an earlier, longer window, or no limit at all.
+        Some(ms) if ms < 0 || ms as u128 > 2 * want => {
+            Some(format!(
+            "the state topic keeps entries {} while the story window is {want} ms, so it grows \
+             beyond what a restart can use; set retention.ms={want}",
+            if ms < 0 { "forever".to_string() } else { format!("for {ms} ms") }
+        ))
+        }
+        _ => None,
+    }
+}
+
 /// The broker refused a batch for its size: maybe this record's, maybe a neighbour's.
 fn is_size_error(e: &KafkaError) -> bool {
     matches!(
@@ -1261,6 +1295,36 @@ mod tests {
             .set("sasl.password", "p")
             .create();
         assert!(producer.is_ok(), "{:?}", producer.err());
+    }
+
+    #[test]
+    fn state_topic_retention_is_checked_against_the_window() {
+        let day = Duration::from_secs(24 * 3600);
+        let ms = |d: u64| Some((d * 24 * 3600 * 1000) as i64);
+        let advice = |policy, retention| retention_advice(policy, retention, 7 * day);
+        assert_eq!(advice("compact,delete", ms(7)), None);
+        assert_eq!(
+            advice("delete, compact", ms(10)),
+            None,
+            "a little longer is fine"
+        );
+        let never = advice("compact", ms(7)).unwrap();
+        assert!(never.contains("never deletes"), "{never}");
+        assert!(never.contains("retention.ms=604800000"), "{never}");
+        let short = advice("compact,delete", ms(2)).unwrap();
+        assert!(
+            short.contains("before they leave the story window"),
+            "{short}"
+        );
+        let long = advice("compact,delete", ms(30)).unwrap();
+        assert!(long.contains("for 2592000000 ms"), "{long}");
+        let forever = advice("compact,delete", Some(-1)).unwrap();
+        assert!(forever.contains("forever"), "{forever}");
+        assert_eq!(
+            advice("compact,delete", None),
+            None,
+            "unknown: nothing to say"
+        );
     }
 
     #[test]
