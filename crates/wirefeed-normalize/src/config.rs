@@ -35,6 +35,10 @@ pub struct NormalizeConfig {
     /// answers, whatlang for the rest) or `wide` (whatlang, 69 languages, 10-30x slower: at
     /// most ~10 MB/s per core on Reuters-21578). See `LanguageDetector`.
     pub language_detector: LanguageDetector,
+    /// Characters of headline and body the detector reads (at least 50). Detection time grows
+    /// with it, and it was half of the normalize stage's time at 400; see
+    /// `examples/lang_eval.rs` for accuracy by length on the UDHR in whichlang's 16 languages.
+    pub language_sample_chars: usize,
     /// How long a published story version is remembered, for versions and duplicates. A
     /// re-post or update arriving later is treated as a new story. Wire stories are updated
     /// and syndicated within days; a week covers the long tail.
@@ -112,6 +116,7 @@ impl Default for NormalizeConfig {
             max_derived_headline_chars: 200,
             detect_language: true,
             language_detector: LanguageDetector::default(),
+            language_sample_chars: crate::identity::DETECT_CHARS,
             window: state.window,
             max_window_stories: state.max_stories,
             near_distance: state.near_distance,

@@ -51,6 +51,12 @@ impl Normalizer {
                 reason: "must be at least 10".into(),
             });
         }
+        if config.language_sample_chars < crate::identity::MIN_SAMPLE_CHARS {
+            return Err(NormalizeError::InvalidConfig {
+                key: "language_sample_chars",
+                reason: format!("must be at least {}", crate::identity::MIN_SAMPLE_CHARS),
+            });
+        }
         if config.near_distance > crate::MAX_NEAR_DISTANCE {
             return Err(NormalizeError::InvalidConfig {
                 key: "near_distance",
@@ -195,7 +201,12 @@ impl Normalizer {
                 self.config
                     .detect_language
                     .then(|| {
-                        identity::detect_language(&head.text, &paras, self.config.language_detector)
+                        identity::detect_language(
+                            &head.text,
+                            &paras,
+                            self.config.language_detector,
+                            self.config.language_sample_chars,
+                        )
                     })
                     .flatten()
             });

