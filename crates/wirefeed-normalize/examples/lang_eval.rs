@@ -116,12 +116,10 @@ fn bbc(corpora: &Path) -> Vec<Sample> {
 /// (right, unsure, wrong, microseconds per sample) at `len` characters.
 fn score(samples: &[Sample], len: usize, detector: LanguageDetector) -> (usize, usize, usize, f64) {
     let (mut right, mut unsure, mut wrong) = (0, 0, 0);
-    // The body as the normalizer holds it (paragraphs), built before the clock starts.
-    let bodies: Vec<[String; 1]> = samples.iter().map(|s| [s.text.clone()]).collect();
     let started = Instant::now();
-    let got: Vec<Option<String>> = bodies
+    let got: Vec<Option<String>> = samples
         .iter()
-        .map(|b| detect_language("", b, detector, len))
+        .map(|s| detect_language("", std::slice::from_ref(&s.text), detector, len))
         .collect();
     let micros = started.elapsed().as_secs_f64() * 1e6 / samples.len().max(1) as f64;
     for (s, g) in samples.iter().zip(got) {
@@ -205,7 +203,7 @@ fn main() {
         for &len in LENGTHS {
             let mut errors: Vec<String> = Vec::new();
             for s in &folded {
-                let got = detect_language("", &[s.text.clone()], detector, len);
+                let got = detect_language("", std::slice::from_ref(&s.text), detector, len);
                 if got.as_deref() != Some(s.lang) {
                     errors.push(format!("{}→{}", s.lang, got.as_deref().unwrap_or("?")));
                 }

@@ -600,6 +600,13 @@ mod tests {
                  missile defense, the foreign ministry said on Monday.",
                 Some("en"),
             ),
+            // Typographic punctuation and a currency sign, as most publishers write.
+            (
+                "Markets rally as the pound \u{2014} at \u{a3}1.27 \u{2014} firms",
+                "\u{201c}We don\u{2019}t expect the rally to last,\u{201d} one trader said on \
+                 Monday, as investors weighed the central bank\u{2019}s next move.",
+                Some("en"),
+            ),
             (
                 "La Russie demande des consultations",
                 "La Russie a demandé aux États-Unis de tenir des consultations régulières \

@@ -370,6 +370,17 @@ mod tests {
                 ..
             })
         ));
+        let cfg = NormalizeConfig {
+            language_sample_chars: 49,
+            ..Default::default()
+        };
+        assert!(matches!(
+            Normalizer::new(cfg),
+            Err(NormalizeError::InvalidConfig {
+                key: "language_sample_chars",
+                ..
+            })
+        ));
     }
 
     #[test]
