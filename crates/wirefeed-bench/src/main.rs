@@ -34,6 +34,10 @@ struct Args {
     /// Feeds served (F); each becomes one `[[source]]`.
     #[arg(long, default_value_t = 200)]
     feeds: usize,
+    /// Serve the stories with typographic punctuation (curly quotes and apostrophes, en
+    /// dashes), as most publishers write them, instead of Reuters-21578's plain ASCII.
+    #[arg(long)]
+    typographic: bool,
     /// Items per feed at scale 1 (I): a tenth are re-posts, a twentieth updates.
     #[arg(long, default_value_t = 50)]
     items: usize,
@@ -148,6 +152,11 @@ async fn main() -> anyhow::Result<()> {
     );
     let wirefeed = std::fs::canonicalize(&args.wirefeed)
         .with_context(|| format!("{} (run cargo build --release)", args.wirefeed.display()))?;
+    let corpus_name = if args.typographic {
+        format!("{corpus_name}, with typographic punctuation")
+    } else {
+        corpus_name
+    };
     let mut report = Report::new(
         &args_line(),
         &corpus_name,
@@ -168,7 +177,15 @@ async fn main() -> anyhow::Result<()> {
             ScaleBy::Feeds => (args.feeds * scale, args.items),
             ScaleBy::Items => (args.feeds, args.items * scale),
         };
-        let feeds = corpus::layout(&corpus, feed_count, per_feed);
+        let mut feeds = corpus::layout(&corpus, feed_count, per_feed);
+        if args.typographic {
+            for it in feeds.iter_mut().flatten() {
+                it.headline = corpus::typographic(&it.headline);
+                for p in &mut it.paragraphs {
+                    *p = corpus::typographic(p);
+                }
+            }
+        }
         let items: u64 = feeds.iter().map(|f| f.len() as u64).sum();
         let expected_accepted = feeds
             .iter()
