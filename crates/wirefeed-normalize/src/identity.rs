@@ -163,6 +163,21 @@ fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>, size: usize) -> Str
             }
             continue;
         }
+        // Clean paragraphs have single spaces between words whatever their letters: then
+        // the whole paragraph is one run, not one per word.
+        let single_spaced = !part.starts_with(' ')
+            && !part.ends_with(' ')
+            && !part.contains("  ")
+            && part.chars().all(|c| c == ' ' || !c.is_whitespace());
+        if single_spaced {
+            if !part.is_empty() {
+                if !norm.is_empty() {
+                    norm.push(' ');
+                }
+                push_lowercase_chars(&mut norm, part);
+            }
+            continue;
+        }
         for word in part.split_whitespace() {
             if !norm.is_empty() {
                 norm.push(' ');
