@@ -91,6 +91,10 @@ struct Args {
     /// Write BENCHMARKS.md here.
     #[arg(long)]
     markdown: Option<PathBuf>,
+    /// Write only the result tables, under this heading, for appending to BENCHMARKS.md (a
+    /// second input variant, e.g. `--typographic`).
+    #[arg(long)]
+    section: Option<String>,
     /// Steady-load mode instead of the scaling runs: publish this many items per second
     /// (over all feeds) for `--steady-secs`, and report latency, memory and descriptors per
     /// window. `--steady-secs 1800` is the soak.
@@ -282,7 +286,11 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)?;
     }
     if let Some(path) = &args.markdown {
-        std::fs::write(path, report.markdown())?;
+        let md = match &args.section {
+            Some(title) => report.section(title),
+            None => report.markdown(),
+        };
+        std::fs::write(path, md)?;
     }
     let problems = report.problems();
     anyhow::ensure!(

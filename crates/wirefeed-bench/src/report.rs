@@ -393,6 +393,18 @@ impl Report {
         out
     }
 
+    /// The result tables of this run under `title`, for a variant appended to a full report.
+    pub fn section(&self, title: &str) -> String {
+        format!(
+            "## {title}\n\nInput: {corpus}; otherwise as above.\n\n```sh\n{cmd}\n```\n\n{main}\n{base}\n{checks}",
+            corpus = self.corpus,
+            cmd = self.command,
+            main = self.main_table(),
+            base = self.baseline_table(),
+            checks = self.checks_table(),
+        )
+    }
+
     pub fn markdown(&self) -> String {
         let m = &self.machine;
         let python = self.scales.iter().find_map(|s| s.python.as_ref());
