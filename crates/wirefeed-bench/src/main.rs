@@ -370,6 +370,14 @@ fn args_line() -> String {
     if let Some(first) = a.first_mut() {
         *first = "wirefeed-bench".into();
     }
+    // Quoted where a shell would split or expand it, so the line can be pasted.
+    for arg in a.iter_mut().skip(1) {
+        if arg.is_empty()
+            || arg.contains(|c: char| c.is_whitespace() || "`$\"'\\!*?()&;|<>".contains(c))
+        {
+            *arg = format!("'{}'", arg.replace('\'', r"'\''"));
+        }
+    }
     a.join(" ")
 }
 
