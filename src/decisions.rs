@@ -185,6 +185,18 @@ impl DecisionLog {
         self.write(&l);
     }
 
+    /// Emitted, then refused for good by the sink (e.g. larger than the topic allows) and
+    /// dead-lettered: a second line for the same item, after its `emitted` one.
+    pub fn refused(&self, s: &Story, reason: &str) {
+        let mut l = Line::base(s.origin.as_deref(), &s.source, story_id(s));
+        l.decision = "rejected";
+        l.stage = Some("sink");
+        l.uri = Some(&s.uri);
+        l.version = Some(s.version);
+        l.reason = Some(reason);
+        self.write(&l);
+    }
+
     /// A whole input refused upstream (unreadable, unparseable, too large).
     pub fn dead_letter(&self, dl: &DeadLetter) {
         let mut l = Line::base(dl.origin.as_deref(), &dl.source, None);

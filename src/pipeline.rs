@@ -295,8 +295,9 @@ pub async fn run_with_metrics(
     let sink_health = health.clone();
     let ack_dedup = dedup.clone();
     let ack_metrics = metrics.clone();
+    let ack_decisions = decisions.clone();
     let sink_task = tokio::spawn(async move {
-        sink.run(out_rx, sink_metrics, sink_health, move |story: &Story, delivery| {
+        sink.run(out_rx, sink_metrics, sink_health, move |story: &Story, delivery: Delivery<'_>| {
             let mut d = ack_dedup.lock().unwrap_or_else(|p| p.into_inner());
             match delivery {
                 Delivery::Published => {
@@ -307,7 +308,10 @@ pub async fn run_with_metrics(
                     }
                     tracing::info!(source = %story.source, story = %story.uri, version = story.version, headline = %story.headline, "published");
                 }
-                Delivery::DeadLettered => {
+                Delivery::DeadLettered { reason } => {
+                    if let Some(log) = &ack_decisions {
+                        log.refused(story, reason);
+                    }
                     // Nobody received it: neither a duplicate target nor a version to continue.
                     if d.release(story) {
                         tracing::info!(source = %story.source, story = %story.uri, version = story.version, "refused story forgotten by the window");

@@ -180,3 +180,88 @@ compression = "none"
         wf.log_text()
     );
 }
+
+/// `ingest --decisions` names a story the broker refused: its `emitted` line is followed by a
+/// `rejected` one from the sink with the broker's reason, so an audit of a backfill does not
+/// count it as published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_decisions_name_a_story_the_broker_refused() {
+    let topic = unique("wire.test.refused");
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap();
+    let t = NewTopic::new(&topic, 1, TopicReplication::Fixed(1)).set("max.message.bytes", "20000");
+    let res = admin
+        .create_topics(&[t], &AdminOptions::new())
+        .await
+        .unwrap();
+    assert!(res[0].is_ok(), "{res:?}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("backfill");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("01_good.txt"), story("Good story", 80, 1)).unwrap();
+    std::fs::write(input.join("02_huge.txt"), story("Huge story", 8000, 4)).unwrap();
+    let config_path = tmp.path().join("wirefeed.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[sink]\nkind = \"kafka\"\n[sink.kafka]\nbrokers = \"{}\"\ntopic = \"{topic}\"\n\
+             dlq_topic = \"{topic}.dlq\"\ntransactional_id = \"{topic}\"\ncompression = \"none\"\n",
+            brokers()
+        ),
+    )
+    .unwrap();
+    let decisions = tmp.path().join("decisions.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirefeed"))
+        .args(["ingest", input.to_str().unwrap(), "--config"])
+        .arg(&config_path)
+        .arg("--decisions")
+        .arg(&decisions)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{log}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&decisions)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let about = |headline: &str| -> Vec<(String, Option<String>)> {
+        lines
+            .iter()
+            .filter(|l| l["item"] == headline)
+            .map(|l| {
+                (
+                    l["decision"].as_str().unwrap().to_string(),
+                    l["stage"].as_str().map(String::from),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        about("Good story"),
+        [("emitted".to_string(), None)],
+        "{lines:#?}"
+    );
+    assert_eq!(
+        about("Huge story"),
+        [
+            ("emitted".to_string(), None),
+            ("rejected".to_string(), Some("sink".to_string()))
+        ],
+        "{lines:#?}"
+    );
+    let refused = lines.iter().find(|l| l["decision"] == "rejected").unwrap();
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("too large"),
+        "{refused}"
+    );
+    assert_eq!(refused["version"], 1);
+    assert!(refused["input"].as_str().unwrap().ends_with("02_huge.txt"));
+}

@@ -98,7 +98,7 @@ impl FileSink {
         mut on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story, Delivery) + Send,
+        F: FnMut(&Story, Delivery<'_>) + Send,
     {
         let mut batch: Vec<Story> = Vec::new();
         let mut buf: Vec<u8> = Vec::new();
@@ -122,7 +122,12 @@ impl FileSink {
                                 Vec::new(),
                             );
                             self.write_dead(&dl, &metrics)?;
-                            on_done(&story, Delivery::DeadLettered);
+                            on_done(
+                                &story,
+                                Delivery::DeadLettered {
+                                    reason: &dl.message,
+                                },
+                            );
                         }
                     },
                     Flow::Dead(dl) => self.write_dead(&dl, &metrics)?,

@@ -440,7 +440,7 @@ impl KafkaSink {
         on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story, Delivery) + Send,
+        F: FnMut(&Story, Delivery<'_>) + Send,
     {
         if self.config.exactly_once {
             self.run_transactional(rx, metrics, health, on_done).await
@@ -459,11 +459,11 @@ impl KafkaSink {
         mut on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story, Delivery) + Send,
+        F: FnMut(&Story, Delivery<'_>) + Send,
     {
         let mut batch: Vec<Flow<Story>> = Vec::new();
-        // Stories of the batch that were dead-lettered in their place.
-        let mut refused: Vec<Story> = Vec::new();
+        // Stories of the batch that were dead-lettered in their place, and why.
+        let mut refused: Vec<(Story, String)> = Vec::new();
         let mut open = true;
         while open {
             match rx.recv().await {
@@ -519,8 +519,8 @@ impl KafkaSink {
                 }
             }
             // Their dead letters are committed now.
-            for story in refused.drain(..) {
-                on_done(&story, Delivery::DeadLettered);
+            for (story, reason) in refused.drain(..) {
+                on_done(&story, Delivery::DeadLettered { reason: &reason });
             }
             metrics.sink_in_flight.set(0);
         }
@@ -533,7 +533,7 @@ impl KafkaSink {
     async fn commit_batch(
         &self,
         batch: &mut [Flow<Story>],
-        refused: &mut Vec<Story>,
+        refused: &mut Vec<(Story, String)>,
         metrics: &Metrics,
         health: &Health,
     ) -> Result<(), SinkError> {
@@ -565,7 +565,10 @@ impl KafkaSink {
                         Err(Enqueue::Rejected(e)) if is_permanent(&e) => {
                             // Refused before reaching the broker (e.g. larger than
                             // message.max.bytes): dead-letter it in this same transaction.
-                            refused.extend(Self::reject(&mut batch[i], &e, metrics));
+                            refused.extend(
+                                Self::reject(&mut batch[i], &e, metrics)
+                                    .map(|s| (s, e.to_string())),
+                            );
                         }
                         Err(Enqueue::Rejected(e)) => {
                             // The transaction is already failing (e.g. an earlier record of
@@ -590,11 +593,11 @@ impl KafkaSink {
                                 Stage::Sink,
                                 ErrorClass::Serialize,
                                 source,
-                                msg,
+                                msg.clone(),
                                 Vec::new(),
                             ));
                             if let Flow::Item(story) = std::mem::replace(&mut batch[i], dead) {
-                                refused.push(story);
+                                refused.push((story, msg));
                             }
                         }
                     }
@@ -690,7 +693,10 @@ impl KafkaSink {
                         if only_one || isolate.contains(&i) {
                             // Alone in its request, or the only one failing: the culprit.
                             if !matches!(batch[i], Flow::Dead(ref d) if d.payload.is_empty()) {
-                                refused.extend(Self::reject(&mut batch[i], &err, metrics));
+                                refused.extend(
+                                    Self::reject(&mut batch[i], &err, metrics)
+                                        .map(|s| (s, err.to_string())),
+                                );
                             }
                             isolate.remove(&i);
                         } else {
@@ -975,7 +981,7 @@ impl KafkaSink {
         mut on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story, Delivery) + Send,
+        F: FnMut(&Story, Delivery<'_>) + Send,
     {
         let mut pending: FuturesUnordered<Pending> = FuturesUnordered::new();
         // Stories refused for size beside others: the broker judges a partition's whole
@@ -1006,8 +1012,8 @@ impl KafkaSink {
                         (Some(story), Some(dl), Ok(())) => {
                             // Not serializable: never sent.
                             metrics.dead_letters.with_label_values(&[dl.stage.as_str(), dl.class.as_str()]).inc();
+                            on_done(&story, Delivery::DeadLettered { reason: &dl.message });
                             pending.push(self.send_dead(dl));
-                            on_done(&story, Delivery::DeadLettered);
                         }
                         (Some(story), None, Ok(())) => {
                             record_ack(&metrics, &story);
@@ -1021,8 +1027,8 @@ impl KafkaSink {
                             tracing::warn!(source = %story.source, story = %story.uri, error = %e, "broker rejected record; dead-lettered");
                             let dl = DeadLetter::new(Stage::Sink, ErrorClass::Rejected, story.source.clone(), e.to_string(), payload);
                             metrics.dead_letters.with_label_values(&[Stage::Sink.as_str(), ErrorClass::Rejected.as_str()]).inc();
+                            on_done(&story, Delivery::DeadLettered { reason: &dl.message });
                             pending.push(self.send_dead(dl));
-                            on_done(&story, Delivery::DeadLettered);
                         }
                         (None, Some(_), Ok(())) => {
                             metrics.sink_records.with_label_values(&["dead_letter", "acked"]).inc();

@@ -46,11 +46,12 @@ pub struct Committed {
 
 /// What became of a story given to [`Sink::run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
+pub enum Delivery<'a> {
     /// Durable: acknowledged by the broker, or written and fsync'd.
     Published,
-    /// Refused for good (too large for the topic, not serializable): dead-lettered instead.
-    DeadLettered,
+    /// Refused for good (too large for the topic, not serializable): dead-lettered instead,
+    /// for this reason.
+    DeadLettered { reason: &'a str },
 }
 
 /// What a restore read.
@@ -115,7 +116,7 @@ impl Sink {
         on_done: F,
     ) -> Result<(), SinkError>
     where
-        F: FnMut(&Story, Delivery) + Send,
+        F: FnMut(&Story, Delivery<'_>) + Send,
     {
         match self {
             Sink::Kafka(k) => k.run(rx, metrics, health, on_done).await,
