@@ -313,8 +313,14 @@ pub async fn run_with_metrics(
                         log.refused(story, reason);
                     }
                     // Nobody received it: neither a duplicate target nor a version to continue.
-                    if d.release(story) {
+                    if let Some(repeats) = d.release(story) {
                         tracing::info!(source = %story.source, story = %story.uri, version = story.version, "refused story forgotten by the window");
+                        if repeats > 0 {
+                            // Dropped while it was in flight, when it looked published; they
+                            // are gone now, and the operator should know.
+                            ack_metrics.dedup_lost_reposts.inc_by(u64::from(repeats));
+                            tracing::warn!(source = %story.source, story = %story.uri, reposts = repeats, "re-posts of a refused story were dropped as its duplicates while it was in flight; none of them was published");
+                        }
                     }
                 }
             }

@@ -258,6 +258,9 @@ struct Record {
     /// reused): [`StoryState::previous`] checks uri and sequence. Costs nothing: it fills
     /// padding.
     prev: u32,
+    /// Re-posts dropped as duplicates of this version while it was in flight: lost with it if
+    /// the sink refuses it ([`StoryState::release`] reports them). Fits padding too.
+    repeats: u16,
     /// Written to the database (acknowledged by the sink); in flight otherwise.
     durable: bool,
 }
@@ -431,6 +434,7 @@ impl StoryState {
                 version,
                 at,
                 prev: NO_SLOT,
+                repeats: 0,
                 durable: true,
             });
         }
@@ -465,16 +469,14 @@ impl StoryState {
         self.expire(now);
         let canceled = story.pubstatus == PubStatus::Canceled;
         let fp = dedup_fingerprint(story);
-        if let Some(r) = self
-            .by_fp
-            .get(&self.slab, &self.hasher, fp)
-            .and_then(|s| self.record(s))
-        {
-            return Decision::Duplicate {
-                kind: DuplicateKind::Exact,
-                of: uri_string(r.uri),
-                distance: 0,
-            };
+        if let Some(slot) = self.by_fp.get(&self.slab, &self.hasher, fp) {
+            if let Some(uri) = self.count_repeat(slot) {
+                return Decision::Duplicate {
+                    kind: DuplicateKind::Exact,
+                    of: uri_string(uri),
+                    distance: 0,
+                };
+            }
         }
         simhash::words_into(
             &mut self.word_hashes,
@@ -509,12 +511,14 @@ impl StoryState {
             }
             None => {
                 if !canceled && sim != 0 {
-                    if let Some((of, distance)) = self.nearest(sim) {
-                        return Decision::Duplicate {
-                            kind: DuplicateKind::Near,
-                            of: uri_string(of),
-                            distance,
-                        };
+                    if let Some((slot, distance)) = self.nearest(sim) {
+                        if let Some(of) = self.count_repeat(slot) {
+                            return Decision::Duplicate {
+                                kind: DuplicateKind::Near,
+                                of: uri_string(of),
+                                distance,
+                            };
+                        }
                     }
                 }
                 Decision::New
@@ -531,6 +535,7 @@ impl StoryState {
             version: story.version,
             at: unix_secs(now),
             prev: NO_SLOT,
+            repeats: 0,
             durable: false,
         });
         self.enforce_count();
@@ -575,6 +580,7 @@ impl StoryState {
             version: story.version,
             at: unix_secs(now),
             prev: NO_SLOT,
+            repeats: 0,
             durable: false,
         });
         self.enforce_count();
@@ -614,18 +620,15 @@ impl StoryState {
     /// for the whole window: a re-post of the refused story was dropped as a duplicate of
     /// something nobody received, and an edited re-send continued it as version 2 of a story
     /// whose version 1 never existed. A version's uri and identity keys go back to the
-    /// version before it. Returns whether a reservation was released (not for a story that
-    /// is already durable or no longer in the window).
-    pub fn release(&mut self, story: &Story) -> bool {
+    /// version before it. Returns `None` when there was nothing to release (a story that is
+    /// already durable or no longer in the window), else how many re-posts were dropped as
+    /// its duplicates while it was in flight: they are lost with it (the caller says so).
+    pub fn release(&mut self, story: &Story) -> Option<u16> {
         let fp = dedup_fingerprint(story);
-        let Some(slot) = self.by_fp.get(&self.slab, &self.hasher, fp) else {
-            return false;
-        };
-        let Some(r) = self.record(slot) else {
-            return false;
-        };
+        let slot = self.by_fp.get(&self.slab, &self.hasher, fp)?;
+        let r = self.record(slot)?;
         if r.durable {
-            return false;
+            return None;
         }
         let (uri, keys, prev, seq) = (r.uri, r.keys, r.prev, r.seq);
         let latest = self.by_uri.get(&self.slab, &self.hasher, uri) == Some(slot);
@@ -671,9 +674,7 @@ impl StoryState {
                 at = self.previous(p, uri, later.seq, later.prev);
             }
         }
-        let Some(r) = self.slab[slot as usize].take() else {
-            return false;
-        };
+        let r = self.slab[slot as usize].take()?;
         if r.sim != 0 {
             self.sims.remove(r.sim, slot);
         }
@@ -682,7 +683,7 @@ impl StoryState {
             self.order.remove(i);
         }
         self.free.push(slot);
-        true
+        Some(r.repeats)
     }
 
     /// The version before the one in `slot` (with `uri`, `seq` and link `prev`), if the link
@@ -735,6 +736,7 @@ impl StoryState {
             version: p.version,
             at,
             prev: NO_SLOT,
+            repeats: 0,
             durable: true,
         };
         let row = (seq, record.row());
@@ -788,22 +790,32 @@ impl StoryState {
         self.slab.get(slot as usize)?.as_ref()
     }
 
-    /// The closest stored SimHash within the configured distance.
-    fn nearest(&self, sim: u64) -> Option<(u64, u32)> {
+    /// The slot of the closest stored SimHash within the configured distance.
+    fn nearest(&self, sim: u64) -> Option<(u32, u32)> {
         let max = self.config.near_distance;
         if max == 0 {
             return None;
         }
-        let mut best: Option<(u64, u32)> = None;
+        let mut best: Option<(u32, u32)> = None;
         self.sims.candidates(sim, |slot| {
             if let Some(r) = self.record(slot) {
                 let d = simhash::distance(sim, r.sim);
                 if d <= max && best.is_none_or(|(_, bd)| d < bd) {
-                    best = Some((r.uri, d));
+                    best = Some((slot, d));
                 }
             }
         });
         best
+    }
+
+    /// A re-post of the record in `slot` is being dropped: counted on it while it is in
+    /// flight. Its uri, or `None` for a free slot.
+    fn count_repeat(&mut self, slot: u32) -> Option<u64> {
+        let r = self.slab.get_mut(slot as usize)?.as_mut()?;
+        if !r.durable {
+            r.repeats = r.repeats.saturating_add(1);
+        }
+        Some(r.uri)
     }
 
     fn insert(&mut self, mut r: Record) {
@@ -982,6 +994,7 @@ mod tests {
                     version: 1,
                     at: 0,
                     prev: NO_SLOT,
+                    repeats: 0,
                     durable: false,
                 };
                 let (fp, uri) = (r.fp, r.uri);

@@ -565,7 +565,7 @@ fn a_refused_story_gives_its_reservation_back() {
     );
     let mut refused = story(&first);
     assert_eq!(state.check(&mut refused, t0()), Decision::New);
-    assert!(state.release(&refused));
+    assert_eq!(Some(0), state.release(&refused));
     assert_eq!(state.len(), 0);
     let mut original = story(&first);
     assert_eq!(state.check(&mut original, t0()), Decision::New);
@@ -574,7 +574,7 @@ fn a_refused_story_gives_its_reservation_back() {
         (refused.uri.as_str(), 1)
     );
     state.commit(&original).unwrap();
-    assert!(!state.release(&original), "a published story stays");
+    assert_eq!(state.release(&original), None, "a published story stays");
     assert_eq!(state.len(), 1);
 
     // Version 2 refused: the edited re-send is version 2 again, a re-post of the refused text
@@ -593,17 +593,17 @@ fn a_refused_story_gives_its_reservation_back() {
         state.check(&mut v2, t0()),
         Decision::Version { previous: 1 }
     );
-    assert!(state.release(&v2));
+    assert_eq!(Some(0), state.release(&v2));
     let mut v2 = story(&update);
     assert_eq!(
         state.check(&mut v2, t0()),
         Decision::Version { previous: 1 }
     );
     assert_eq!((v2.uri.as_str(), v2.version), (original.uri.as_str(), 2));
-    assert!(state.release(&v2));
+    assert_eq!(Some(0), state.release(&v2));
     let mut elsewhere = story(&item("other", Some("o1"), None, "Radar talks", &edited));
     assert_eq!(state.check(&mut elsewhere, t0()), Decision::New);
-    assert!(state.release(&elsewhere));
+    assert_eq!(Some(0), state.release(&elsewhere));
     let by_new_link = item(
         "third",
         None,
@@ -617,12 +617,12 @@ fn a_refused_story_gives_its_reservation_back() {
         Decision::New,
         "the refused link is forgotten"
     );
-    assert!(state.release(&s));
+    assert_eq!(Some(0), state.release(&s));
     let by_guid = item("wire", Some("g1"), None, "Talks", &body("y", 9));
     let mut s = story(&by_guid);
     assert_eq!(state.check(&mut s, t0()), Decision::Version { previous: 1 });
     assert_eq!(s.uri, original.uri);
-    assert!(state.release(&s));
+    assert_eq!(Some(0), state.release(&s));
     let mut repost = story(&item("other", Some("o2"), None, "Talks stall", &text));
     assert!(matches!(
         state.check(&mut repost, t0()),
@@ -656,14 +656,14 @@ fn a_refused_story_gives_its_reservation_back() {
         state.check(&mut v3, t0()),
         Decision::Version { previous: 2 }
     );
-    assert!(state.release(&v2));
+    assert_eq!(Some(0), state.release(&v2));
     let mut v4 = story(&item("wire", Some("g1"), None, "Talks", &body("w", 9)));
     assert_eq!(
         state.check(&mut v4, t0()),
         Decision::Version { previous: 3 }
     );
-    assert!(state.release(&v4));
-    assert!(state.release(&v3));
+    assert_eq!(Some(0), state.release(&v4));
+    assert_eq!(Some(0), state.release(&v3));
     assert_eq!(state.len(), 1);
     let mut s = story(&item(
         "third",
@@ -673,7 +673,7 @@ fn a_refused_story_gives_its_reservation_back() {
         &body("v", 9),
     ));
     assert_eq!(state.check(&mut s, t0()), Decision::New);
-    assert!(state.release(&s));
+    assert_eq!(Some(0), state.release(&s));
     let mut s = story(&item("wire", None, None, "talks STALL", &body("u", 9)));
     assert_eq!(
         state.check(&mut s, t0()),
@@ -681,6 +681,30 @@ fn a_refused_story_gives_its_reservation_back() {
         "headline key"
     );
     assert_eq!(s.uri, original.uri);
+
+    // Re-posts dropped while the story was in flight are counted, so that their loss is
+    // reported when the story is refused (exact and near duplicates alike).
+    let mut state = memory();
+    let mut in_flight = story(&first);
+    assert_eq!(state.check(&mut in_flight, t0()), Decision::New);
+    for (source, text) in [("a", text.clone()), ("b", format!("{text} Extra."))] {
+        let mut repost = story(&item(source, Some("r"), None, "Other title", &text));
+        assert!(matches!(
+            state.check(&mut repost, t0()),
+            Decision::Duplicate { ref of, .. } if *of == in_flight.uri
+        ));
+    }
+    assert_eq!(state.release(&in_flight), Some(2));
+    // Once published, re-posts are ordinary duplicates.
+    let mut published = story(&first);
+    assert_eq!(state.check(&mut published, t0()), Decision::New);
+    state.commit(&published).unwrap();
+    let mut repost = story(&item("a", Some("r"), None, "Other title", &text));
+    assert!(matches!(
+        state.check(&mut repost, t0()),
+        Decision::Duplicate { .. }
+    ));
+    assert_eq!(state.release(&published), None);
 
     // A refused pointer is forgotten too: the re-post can be pointed to again.
     let mut state = memory();
@@ -693,7 +717,7 @@ fn a_refused_story_gives_its_reservation_back() {
         panic!("a re-post is a duplicate");
     };
     assert!(state.pointer(&mut pointer, &of, t0()));
-    assert!(state.release(&pointer));
+    assert_eq!(Some(0), state.release(&pointer));
     let mut again = story(&syndicated);
     let Decision::Duplicate { of, .. } = state.check(&mut again, t0()) else {
         panic!("still a duplicate");

@@ -108,6 +108,9 @@ pub struct Metrics {
     /// startup: `restored` (missing from the local window), `known`, `expired` (committed
     /// before the window), `unreadable` (not an entry; logged with its offset).
     pub restore_entries: IntCounterVec,
+    /// `wirefeed_dedup_lost_reposts_total`: re-posts dropped as duplicates of a story the sink
+    /// then refused for good, so neither was published.
+    pub dedup_lost_reposts: IntCounter,
     /// `wirefeed_build_info{version, profile, target}`: always 1. `profile` is `release` or
     /// `debug`, `target` is `<arch>-<os>`: one series per binary.
     pub build_info: IntGaugeVec,
@@ -337,6 +340,14 @@ impl Metrics {
                 "Entries of the sink's state read back at startup, by what became of them.",
                 &["outcome"],
             )?,
+            dedup_lost_reposts: {
+                let c = IntCounter::new(
+                    "wirefeed_dedup_lost_reposts_total",
+                    "Re-posts dropped as duplicates of a story the sink then refused for good.",
+                )?;
+                registry.register(Box::new(c.clone()))?;
+                c
+            },
             build_info: gauge(
                 "wirefeed_build_info",
                 "Build information; the value is always 1.",
