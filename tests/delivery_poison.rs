@@ -27,6 +27,20 @@ fn story(headline: &str, words: usize, seed: u64) -> String {
     )
 }
 
+/// A topic that refuses records over 20 kB, as a cluster with a tight limit would.
+async fn create_tight_topic(topic: &str) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .create()
+        .unwrap();
+    let t = NewTopic::new(topic, 1, TopicReplication::Fixed(1)).set("max.message.bytes", "20000");
+    let res = admin
+        .create_topics(&[t], &AdminOptions::new())
+        .await
+        .unwrap();
+    assert!(res[0].is_ok(), "{res:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poison_goes_to_the_dead_letter_topic_and_the_pipeline_keeps_going() {
     poison(true).await;
@@ -42,16 +56,7 @@ async fn poison(exactly_once: bool) {
     let topic = unique("wire.test.poison");
     let dlq = format!("{topic}.dlq");
     // The main topic refuses records over 20 kB, as a cluster with a tight limit would.
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .create()
-        .unwrap();
-    let t = NewTopic::new(&topic, 1, TopicReplication::Fixed(1)).set("max.message.bytes", "20000");
-    let res = admin
-        .create_topics(&[t], &AdminOptions::new())
-        .await
-        .unwrap();
-    assert!(res[0].is_ok(), "{res:?}");
+    create_tight_topic(&topic).await;
 
     let tmp = tempfile::tempdir().unwrap();
     let drop_dir = tmp.path().join("drop");
@@ -187,16 +192,7 @@ compression = "none"
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_decisions_name_a_story_the_broker_refused() {
     let topic = unique("wire.test.refused");
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
-        .create()
-        .unwrap();
-    let t = NewTopic::new(&topic, 1, TopicReplication::Fixed(1)).set("max.message.bytes", "20000");
-    let res = admin
-        .create_topics(&[t], &AdminOptions::new())
-        .await
-        .unwrap();
-    assert!(res[0].is_ok(), "{res:?}");
+    create_tight_topic(&topic).await;
 
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("backfill");
