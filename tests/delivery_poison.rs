@@ -112,11 +112,10 @@ compression = "none"
     .unwrap();
     // The publisher trims the refused story and sends it again under the same headline: it
     // is the first version anyone receives, not version 2 of the refused one.
-    std::fs::write(
-        drop_dir.join("06_huge_trimmed.txt"),
-        story("Huge story", 80, 6),
-    )
-    .unwrap();
+    // Written beside the folder and renamed in, so a scan never reads it half-written.
+    let staged = tmp.path().join("06_huge_trimmed.txt");
+    std::fs::write(&staged, story("Huge story", 80, 6)).unwrap();
+    std::fs::rename(&staged, drop_dir.join("06_huge_trimmed.txt")).unwrap();
     let all = tokio::task::spawn_blocking({
         let topic = topic.clone();
         move || consume(&topic, 3, Duration::from_secs(3), Duration::from_secs(60))
