@@ -263,8 +263,18 @@ impl PeopleFinder {
         }
     }
 
+    /// The same finder searching unanchored, without the prefix scan: the reference that
+    /// tests compare the fast path with.
+    #[cfg(test)]
+    pub(crate) fn unanchored(gaz: &Gazetteer) -> Self {
+        PeopleFinder {
+            starts: None,
+            ..PeopleFinder::new(gaz)
+        }
+    }
+
     /// The name captured by each match of the pattern in `text`, in order.
-    fn names<'t>(&self, text: &'t str, out: &mut Vec<&'t str>) {
+    pub(crate) fn names<'t>(&self, text: &'t str, out: &mut Vec<&'t str>) {
         let mut caps = self.re.create_captures();
         let mut push = |caps: &regex_automata::util::captures::Captures| {
             if let Some(span) = caps.get_group_by_name("name") {

@@ -252,6 +252,37 @@ impl<T> Matcher<T> {
         }
     }
 
+    /// The plain loop [`Matcher::for_each`] must agree with: one character at a time, every
+    /// word start walked (no run filter).
+    #[cfg(test)]
+    pub fn for_each_reference<'a, F>(&'a self, text: &str, mut f: F)
+    where
+        F: FnMut(Range<usize>, &mut dyn Iterator<Item = &'a T>),
+    {
+        let mut i = 0;
+        let mut in_word = false;
+        while i < text.len() {
+            let b = text.as_bytes()[i];
+            let c = text[i..].chars().next().unwrap_or_default();
+            let word = is_word_char(c);
+            if (word && !in_word) || self.other_start[usize::from(b)] {
+                if let Some((end, pid)) = self.longest_at(text, i) {
+                    let found = &text[i..end];
+                    let mut targets = self.targets[pid]
+                        .iter()
+                        .filter(|(_, casing)| casing_ok(casing, found))
+                        .map(|(t, _)| t);
+                    f(i..end, &mut targets);
+                    in_word = found.chars().next_back().is_some_and(is_word_char);
+                    i = end;
+                    continue;
+                }
+            }
+            in_word = word;
+            i += c.len_utf8();
+        }
+    }
+
     /// The longest key starting at `start` that ends on a word boundary and whose casing
     /// some target accepts: its end and pattern index.
     #[inline(always)]

@@ -370,6 +370,82 @@ fn people_patterns() {
     );
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// The title-prefix scan (an automaton finds where titles may start, the pattern runs
+    /// anchored there) finds exactly the names the pattern finds searched unanchored, on text
+    /// built from titles, names, their pieces, glued words, punctuation and non-ASCII letters.
+    #[test]
+    fn title_scan_finds_what_the_unanchored_search_finds(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "President", "Minister", "Prime", "Deputy", "Secretary", "of", "State",
+                "Defence", "Sen.", "Senator", "Sen", "Rep.", "aide", "spokesman", "adviser",
+                "Gen.", "General", "Chief", "Executive", "Pres", "Ex", "x", "_", "Sergei",
+                "Shoigu", "Jean-Claude", "MacSwan", "Émile", "Zoë", "the", "said", "Monday",
+                " ", " ", " ", "  ", ", ", ",", ".", "-", "\n", "\u{a0}", "é", "’", "1",
+            ]),
+            0..40,
+        ),
+        glue in proptest::collection::vec(proptest::bool::ANY, 40),
+    ) {
+        // Words are joined with a space unless `glue` says to stick them together, so
+        // titles also appear inside and at the end of other words.
+        let mut text = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 && !glue[i] {
+                text.push(' ');
+            }
+            text.push_str(p);
+        }
+        let fast = &enricher().people;
+        static REFERENCE: OnceLock<crate::entities::PeopleFinder> = OnceLock::new();
+        let reference = REFERENCE
+            .get_or_init(|| crate::entities::PeopleFinder::unanchored(&enricher().gazetteer));
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        fast.names(&text, &mut a);
+        reference.names(&text, &mut b);
+        proptest::prop_assert_eq!(a, b, "text {:?}", text);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// The phrase matcher with its run filter (a word whose leading run no key has is not
+    /// walked) finds exactly what the plain per-character loop finds, with the default
+    /// taxonomy and gazetteer: phrases, their pieces and plurals, words glued together, long
+    /// words, punctuation, and non-ASCII letters and quotes between them.
+    #[test]
+    fn matcher_run_filter_finds_what_the_plain_loop_finds(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "missile defence", "missile", "defense", "NATO", "U.S.", "US", "us", "EU",
+                "Russia", "Russian", "Moscow", "Washington", "Zürich", "New York", "al-Qaeda",
+                "oil", "toil", "art", "party", "ballistic missiles", "Pentagon", "G7",
+                "interceptor", "Security Council", "Defence Ministry", "shield",
+                "internationalisation", "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq",
+                "the", "said", "a", "x", "7", "_", " ", " ", "  ", ", ", ".", "-", "\n",
+                "\u{a0}", "é", "’", "“", "Élysée", "Straße", "日本",
+            ]),
+            0..60,
+        ),
+        glue in proptest::collection::vec(proptest::bool::ANY, 60),
+    ) {
+        let mut text = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 && !glue[i] {
+                text.push(' ');
+            }
+            text.push_str(p);
+        }
+        let m = &enricher().matcher;
+        let (mut fast, mut plain) = (Vec::new(), Vec::new());
+        m.for_each(&text, |r, t| fast.push((r, t.cloned().collect::<Vec<_>>())));
+        m.for_each_reference(&text, |r, t| plain.push((r, t.cloned().collect::<Vec<_>>())));
+        proptest::prop_assert_eq!(fast, plain, "text {:?}", text);
+    }
+}
+
 /// Every labelled case of `eval/cases.toml` (the defence topics and their hard negatives);
 /// the eval example tabulates the same file.
 #[test]
