@@ -161,6 +161,8 @@ impl<T: Send + 'static> Tail<T> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RawResult {
     pub records: usize,
+    /// State entries sent beside the records (the run that sends what wirefeed sends).
+    pub state_records: usize,
     /// Records a `read_committed` consumer saw on the topic.
     pub visible: u64,
     pub bytes: u64,
@@ -194,11 +196,13 @@ where
 /// The physical limit: the same records, the same producer settings as wirefeed's Kafka sink
 /// (idempotent, acks=all, the same compression and linger, one transaction per
 /// `batch` records when exactly-once), with no pipeline in front. Timed from the first send to
-/// the last commit (or flush).
+/// the last commit (or flush). With `state`, each record is followed by the state entry of
+/// the same index, sent to the state topic in the same transaction, as wirefeed's sink does.
 pub fn produce_raw(
     brokers: &str,
     topic: &str,
     records: &[Record],
+    state: Option<(&str, &[Record])>,
     compression: &str,
     exactly_once: bool,
     batch: usize,
@@ -221,24 +225,33 @@ pub fn produce_raw(
     let started = Instant::now();
     let mut bytes = 0u64;
     let mut transactions = 0;
-    for chunk in records.chunks(batch.max(1)) {
+    let mut state_records = 0;
+    let send = |topic: &str, r: &Record| {
+        let mut headers = OwnedHeaders::new();
+        for (k, v) in &r.headers {
+            headers = headers.insert(Header {
+                key: k,
+                value: Some(v),
+            });
+        }
+        let rec = BaseRecord::to(topic)
+            .key(&r.key)
+            .payload(&r.payload)
+            .headers(headers);
+        send_waiting(&producer, rec).context("raw produce")
+    };
+    for (c, chunk) in records.chunks(batch.max(1)).enumerate() {
         if exactly_once {
             producer.begin_transaction()?;
         }
-        for r in chunk {
-            let mut headers = OwnedHeaders::new();
-            for (k, v) in &r.headers {
-                headers = headers.insert(Header {
-                    key: k,
-                    value: Some(v),
-                });
-            }
+        for (i, r) in chunk.iter().enumerate() {
             bytes += r.payload.len() as u64;
-            let rec = BaseRecord::to(topic)
-                .key(&r.key)
-                .payload(&r.payload)
-                .headers(headers);
-            send_waiting(&producer, rec).context("raw produce")?;
+            send(topic, r)?;
+            if let Some(entry) = state.and_then(|(t, s)| Some((t, s.get(c * batch.max(1) + i)?))) {
+                bytes += entry.1.payload.len() as u64;
+                send(entry.0, entry.1)?;
+                state_records += 1;
+            }
         }
         if exactly_once {
             // As wirefeed's sink does: let the deliveries settle first, or rdkafka's flush
@@ -254,6 +267,7 @@ pub fn produce_raw(
     producer.flush(timeout)?;
     Ok(RawResult {
         records: records.len(),
+        state_records,
         visible: 0,
         bytes,
         seconds: started.elapsed().as_secs_f64(),

@@ -238,7 +238,17 @@ async fn main() -> anyhow::Result<()> {
                 args.compression.clone(),
             );
             let (eo, batch) = (args.exactly_once, args.batch);
-            move || kafka::produce_raw(&brokers, &raw_topic, &records, &compression, eo, batch)
+            move || {
+                kafka::produce_raw(
+                    &brokers,
+                    &raw_topic,
+                    &records,
+                    None,
+                    &compression,
+                    eo,
+                    batch,
+                )
+            }
         })
         .await??;
         raw.visible = settle_tail(raw_tail, raw.records as u64).await?;
@@ -246,6 +256,7 @@ async fn main() -> anyhow::Result<()> {
             "wirefeed-bench: raw producer {} records in {:.2} s",
             raw.records, raw.seconds
         );
+        let raw_with_state = raw_with_state(&args, &topic, records.clone()).await?;
 
         let python = match (&args.python, n) {
             (Some(py), 0) => {
@@ -277,6 +288,7 @@ async fn main() -> anyhow::Result<()> {
             record_bytes,
             &wf,
             raw,
+            Some(raw_with_state),
             python,
             benthos,
         ));
@@ -406,7 +418,7 @@ async fn warm_up(args: &Args, corpus: &[corpus::Story]) -> anyhow::Result<()> {
     let (brokers, compression) = (args.brokers.clone(), args.compression.clone());
     let (eo, batch) = (args.exactly_once, args.batch);
     let r = tokio::task::spawn_blocking(move || {
-        kafka::produce_raw(&brokers, &topic, &records, &compression, eo, batch)
+        kafka::produce_raw(&brokers, &topic, &records, None, &compression, eo, batch)
     })
     .await??;
     eprintln!(
@@ -418,6 +430,58 @@ async fn warm_up(args: &Args, corpus: &[corpus::Story]) -> anyhow::Result<()> {
 
 /// Waits (up to 10 s) until `tail` has seen `expected` records, stops it and returns how
 /// many it saw: transactional records become visible only after their commit.
+/// The raw producer again, sending what wirefeed's transactions carry: each story record and
+/// its state entry (read back from wirefeed's state topic) to a compacted topic of its own.
+async fn raw_with_state(
+    args: &Args,
+    topic: &str,
+    records: std::sync::Arc<Vec<kafka::Record>>,
+) -> anyhow::Result<kafka::RawResult> {
+    let state_tail = kafka::Tail::start(&args.brokers, &format!("{topic}.state"))?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while state_tail.len() < records.len() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let state = std::sync::Arc::new(
+        tokio::task::spawn_blocking(move || state_tail.finish())
+            .await
+            .context("the state topic's consumer thread")?,
+    );
+    let raw_topic = unique("bench.rawstate");
+    let state_topic = format!("{raw_topic}.state");
+    kafka::create_topic(&args.brokers, &raw_topic).await?;
+    kafka::create_topic_with(
+        &args.brokers,
+        &state_topic,
+        kafka::PARTITIONS,
+        &[("cleanup.policy", "compact,delete")],
+    )
+    .await?;
+    let tail = kafka::Tail::start_with(&args.brokers, &raw_topic, |_| Some(()))?;
+    let mut raw = tokio::task::spawn_blocking({
+        let (brokers, compression) = (args.brokers.clone(), args.compression.clone());
+        let (eo, batch) = (args.exactly_once, args.batch);
+        move || {
+            kafka::produce_raw(
+                &brokers,
+                &raw_topic,
+                &records,
+                Some((&state_topic, &state)),
+                &compression,
+                eo,
+                batch,
+            )
+        }
+    })
+    .await??;
+    raw.visible = settle_tail(tail, raw.records as u64).await?;
+    eprintln!(
+        "wirefeed-bench: raw producer with state entries {} + {} records in {:.2} s",
+        raw.records, raw.state_records, raw.seconds
+    );
+    Ok(raw)
+}
+
 async fn settle_tail(tail: kafka::Tail<()>, expected: u64) -> anyhow::Result<u64> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while (tail.len() as u64) < expected && std::time::Instant::now() < deadline {

@@ -79,6 +79,11 @@ pub struct ScaleResult {
     pub raw: RawResult,
     pub raw_records_per_s: f64,
     pub wirefeed_over_raw: f64,
+    /// The raw producer sending each record and its state entry, as wirefeed does.
+    pub raw_with_state: Option<RawResult>,
+    /// Story records per second of that run (each with its state entry).
+    pub raw_with_state_per_s: Option<f64>,
+    pub wirefeed_over_raw_with_state: Option<f64>,
     pub python: Option<PeerResult>,
     pub python_stories_per_s: Option<f64>,
     pub wirefeed_over_python: Option<f64>,
@@ -99,12 +104,16 @@ impl ScaleResult {
         record_bytes: u64,
         wf: &WirefeedRun,
         raw: RawResult,
+        raw_with_state: Option<RawResult>,
         python: Option<PeerResult>,
         benthos: Option<PeerResult>,
     ) -> ScaleResult {
         let per_s = |n: f64, s: f64| if s > 0.0 { n / s } else { 0.0 };
         let stories_per_s = per_s(wf.acked as f64, wf.seconds);
         let raw_records_per_s = per_s(raw.records as f64, raw.seconds);
+        let raw_with_state_per_s = raw_with_state
+            .as_ref()
+            .map(|r| per_s(r.records as f64, r.seconds));
         let python_stories_per_s = python.as_ref().map(|p| per_s(p.stories as f64, p.seconds));
         let benthos_stories_per_s = benthos.as_ref().map(|p| per_s(p.stories as f64, p.seconds));
         ScaleResult {
@@ -138,6 +147,9 @@ impl ScaleResult {
             wirefeed_over_raw: per_s(stories_per_s, raw_records_per_s),
             raw,
             raw_records_per_s,
+            wirefeed_over_raw_with_state: raw_with_state_per_s.map(|r| per_s(stories_per_s, r)),
+            raw_with_state,
+            raw_with_state_per_s,
             wirefeed_over_python: python_stories_per_s.map(|p| per_s(stories_per_s, p)),
             python,
             python_stories_per_s,
@@ -265,14 +277,18 @@ impl Report {
     }
 
     fn baseline_table(&self) -> String {
-        let mut t = String::from("| scale | wirefeed stories/s | raw producer records/s | wirefeed ÷ raw (target ≥ 0.8) | transactions: wirefeed (mean ms) / raw (mean ms) | Python stories/s | wirefeed ÷ Python (target ≥ 100) | Benthos stories/s | wirefeed ÷ Benthos |\n|---|---|---|---|---|---|---|---|---|\n");
+        let mut t = String::from("| scale | wirefeed stories/s | raw producer records/s | wirefeed ÷ raw (target ≥ 0.8) | raw with state entries, stories/s | wirefeed ÷ raw with state entries | transactions: wirefeed (mean ms) / raw (mean ms) | Python stories/s | wirefeed ÷ Python (target ≥ 100) | Benthos stories/s | wirefeed ÷ Benthos |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for s in &self.scales {
             t.push_str(&format!(
-                "| {}× | {:.0} | {:.0} | {:.2} | {} ({:.0}) / {} ({:.0}) | {} | {} | {} | {} |\n",
+                "| {}× | {:.0} | {:.0} | {:.2} | {} | {} | {} ({:.0}) / {} ({:.0}) | {} | {} | {} | {} |\n",
                 s.scale,
                 s.stories_per_s,
                 s.raw_records_per_s,
                 s.wirefeed_over_raw,
+                s.raw_with_state_per_s
+                    .map_or("–".into(), |p| format!("{p:.0}")),
+                s.wirefeed_over_raw_with_state
+                    .map_or("–".into(), |r| format!("{r:.2}")),
                 s.transactions,
                 s.transaction_mean_s * 1000.0,
                 s.raw.transactions,
@@ -344,6 +360,14 @@ impl Report {
                     "scale {}×: the raw producer's topic shows {} records, expected {}",
                     s.scale, s.raw.visible, s.acked
                 ));
+            }
+            if let Some(r) = &s.raw_with_state {
+                if r.visible != s.acked || r.state_records != r.records {
+                    out.push(format!(
+                        "scale {}×: the raw producer with state entries sent {} records and {} state entries (expected {} of each), its topic shows {}",
+                        s.scale, r.records, r.state_records, s.acked, r.visible
+                    ));
+                }
             }
             if let Some(p) = s.python.as_ref().filter(|p| p.visible != p.stories) {
                 out.push(format!(
@@ -494,7 +518,10 @@ really became visible, which the bench checks against what each pipeline reports
 fresh topic by rdkafka with wirefeed's producer settings (idempotent, `acks=all`, same
 compression, `linger.ms=5`, one transaction per {batch} records), timed from the first send
 to the last commit. wirefeed's transactions also carry one small state entry per story to
-its compacted state topic; the raw producer does not.
+its compacted state topic; this raw producer does not. *Raw with state entries* is the same
+producer sending what wirefeed's transactions carry: after each record, that story's state
+entry (read back from wirefeed's state topic) to a fresh `compact,delete` topic, in the same
+transaction; the target ratio is stated against the first, stricter baseline.
 *Python*: `bench/python_pipeline.py` (feedparser → regex cleanup → datasketch MinHashLSH,
 128 permutations, 5-word shingles, threshold 0.8 → keyword tagging with the same
 taxonomy → confluent-kafka, idempotent, `acks=all`, zstd), on the same feeds and broker, one
@@ -585,6 +612,7 @@ mod tests {
     fn report(raw_visible: u64, benthos: Option<PeerResult>) -> Report {
         let raw = RawResult {
             records: 90,
+            state_records: 0,
             visible: raw_visible,
             bytes: 1000,
             seconds: 0.5,
@@ -602,10 +630,49 @@ mod tests {
             500_000,
             &run(90),
             raw,
+            None,
             python,
             benthos,
         ));
         r
+    }
+
+    #[test]
+    fn the_raw_run_with_state_entries_gets_its_ratio_and_is_checked() {
+        let with_state = |state_records, visible| RawResult {
+            records: 90,
+            state_records,
+            visible,
+            bytes: 2000,
+            seconds: 2.0,
+            transactions: 1,
+        };
+        let mut r = report(90, None);
+        r.scales[0] = ScaleResult::new(
+            1,
+            10,
+            10,
+            100,
+            90,
+            1_000_000,
+            500_000,
+            &run(90),
+            r.scales[0].raw.clone(),
+            Some(with_state(90, 90)),
+            None,
+            None,
+        );
+        let s = &r.scales[0];
+        assert!(
+            (s.wirefeed_over_raw_with_state.unwrap() - 2.0).abs() < 1e-9,
+            "90/s vs 45/s"
+        );
+        assert_eq!(r.problems(), Vec::<String>::new());
+        assert!(r.markdown().contains("| 45 | 2.00 |"), "{}", r.markdown());
+        for (state, visible) in [(80, 90), (90, 85)] {
+            r.scales[0].raw_with_state = Some(with_state(state, visible));
+            assert_eq!(r.problems().len(), 1, "{state} {visible}");
+        }
     }
 
     #[test]
