@@ -58,3 +58,37 @@ fn embedded_default_writes_valid_ninjs_lines_and_remembers_what_it_published() {
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 8);
 }
+
+/// A lost local window is rebuilt from the output file (the source of truth for what was
+/// published), and the file's last modification stands for the time of its lines: a recent
+/// file still marks its stories as published, one last written longer ago than the story
+/// window (7 days) does not, as state-topic entries older than the window do not.
+#[test]
+fn a_lost_window_is_rebuilt_from_the_output_file_as_of_its_last_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("stories.jsonl");
+    let summary = run_once(&out, &tmp.path().join("state-1"));
+    assert!(summary.contains("published 8 stories"), "{summary}");
+
+    // New state directory, recent file: everything is known from the file.
+    let summary = run_once(&out, &tmp.path().join("state-2"));
+    assert!(
+        summary.contains("published 0 stories, dropped 9 duplicates"),
+        "{summary}"
+    );
+
+    // New state directory, file last written 30 days ago: its lines are outside the window.
+    let month_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86_400);
+    std::fs::File::options()
+        .append(true)
+        .open(&out)
+        .unwrap()
+        .set_modified(month_ago)
+        .unwrap();
+    let summary = run_once(&out, &tmp.path().join("state-3"));
+    assert!(
+        summary.contains("published 8 stories, dropped 1 duplicates"),
+        "{summary}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 16);
+}

@@ -58,6 +58,17 @@ impl FileSink {
         tokio::task::spawn_blocking(move || {
             let io_err = |e| io_error(&path, e);
             let file = std::fs::File::open(&path).map_err(io_err)?;
+            // A line holds no commit time (the strict ninjs record has no place for one), but
+            // every line was written at or before the file's last modification: taking that
+            // as each line's time never ages an entry too soon, and lets a window rebuilt from
+            // an old file forget what is older than the window, as the Kafka state topic's
+            // record timestamps do. Without it (no mtime on this filesystem), entries count
+            // as recent.
+            let at = file
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .map(chrono::DateTime::<chrono::Utc>::from);
             let mut stats = RestoreStats::default();
             for (n, line) in std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate() {
                 let line = line.map_err(io_err)?;
@@ -68,8 +79,7 @@ impl FileSink {
                 {
                     Some(entry) => {
                         stats.entries += 1;
-                        // The record holds no commit time; the window takes it as recent.
-                        if tx.blocking_send(Committed { entry, at: None }).is_err() {
+                        if tx.blocking_send(Committed { entry, at }).is_err() {
                             return Err(SinkError::RestoreAbandoned);
                         }
                     }

@@ -39,8 +39,9 @@ const RESTORE_CHANNEL: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct Committed {
     pub entry: Published,
-    /// When it was committed (the Kafka record's timestamp); `None` when the sink cannot
-    /// tell (the file sink), and the reader then takes it as recent.
+    /// When it was committed: the Kafka record's timestamp, or for the file sink the
+    /// file's last modification (every line was written by then). `None` when the sink
+    /// cannot tell, and the reader then takes it as recent.
     pub at: Option<DateTime<Utc>>,
 }
 
