@@ -37,7 +37,7 @@ mod text;
 
 pub use config::{DuplicatePolicy, NormalizeConfig};
 pub use error::NormalizeError;
-pub use identity::{canonical_link, detect_language, LanguageDetector};
+pub use identity::{canonical_link, detect_language, fast_detector_decides, LanguageDetector};
 pub use normalizer::Normalizer;
 pub use simhash::{simhash_of, MAX_NEAR_DISTANCE};
 pub use state::{
