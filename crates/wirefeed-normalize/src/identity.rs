@@ -718,6 +718,10 @@ const MAX_NEIGHBOUR_WORD_PERCENT: usize = 3;
 /// of its words from its list. ASCII text (always whichlang's before) is only refused on
 /// evidence against it: [`NEIGHBOUR_WORDS`] making up [`MAX_NEIGHBOUR_WORD_PERCENT`] of its
 /// words (and two or more). Languages without a list (whichlang's non-Latin ones) fail.
+// Not inlined: inlined into `Normalizer::normalize` it slowed even runs without language
+// detection by ~15% (criterion `normalize_dedup reuters-21578/nolang`, alternating binaries,
+// three runs each: 74-76 against 87-93 MiB/s), by moving the hot loops' code around.
+#[inline(never)]
 fn function_words_agree(sample: &str, ascii_letters: bool, code: &str) -> bool {
     let Some(list) = WORDLISTS.iter().find(|l| l.code == code) else {
         return false;
