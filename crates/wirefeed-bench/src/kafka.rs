@@ -197,7 +197,8 @@ where
 /// (idempotent, acks=all, the same compression and linger, one transaction per
 /// `batch` records when exactly-once), with no pipeline in front. Timed from the first send to
 /// the last commit (or flush). With `state`, each record is followed by the state entry of
-/// the same index, sent to the state topic in the same transaction, as wirefeed's sink does.
+/// the same index, sent to the state topic in the same transaction: as many entries as
+/// wirefeed's sink sends, though not paired story by story.
 pub fn produce_raw(
     brokers: &str,
     topic: &str,

@@ -224,39 +224,16 @@ async fn main() -> anyhow::Result<()> {
             wf.acked, wf.seconds
         );
 
-        let raw_topic = unique("bench.raw");
-        kafka::create_topic(&args.brokers, &raw_topic).await?;
         let records = std::sync::Arc::new(std::mem::take(&mut wf.records));
-        // Every pipeline runs with a consumer tailing its topic, as wirefeed's run does (that
-        // is how its end is seen): the same competition for the cores, and a count of what
-        // really became visible instead of what the pipeline says it sent.
-        let raw_tail = kafka::Tail::start_with(&args.brokers, &raw_topic, |_| Some(()))?;
-        let mut raw = tokio::task::spawn_blocking({
-            let (brokers, records, compression) = (
-                args.brokers.clone(),
-                records.clone(),
-                args.compression.clone(),
-            );
-            let (eo, batch) = (args.exactly_once, args.batch);
-            move || {
-                kafka::produce_raw(
-                    &brokers,
-                    &raw_topic,
-                    &records,
-                    None,
-                    &compression,
-                    eo,
-                    batch,
-                )
-            }
-        })
-        .await??;
-        raw.visible = settle_tail(raw_tail, raw.records as u64).await?;
-        eprintln!(
-            "wirefeed-bench: raw producer {} records in {:.2} s",
-            raw.records, raw.seconds
-        );
-        let raw_with_state = raw_with_state(&args, &topic, records.clone()).await?;
+        let raw = run_raw(&args, records.clone(), None).await?;
+        let state = read_back(
+            kafka::Tail::start(&args.brokers, &format!("{topic}.state"))?,
+            records.len() as u64,
+        )
+        .await
+        .context("reading wirefeed's state topic back")?;
+        let raw_with_state =
+            run_raw(&args, records.clone(), Some(std::sync::Arc::new(state))).await?;
 
         let python = match (&args.python, n) {
             (Some(py), 0) => {
@@ -428,45 +405,47 @@ async fn warm_up(args: &Args, corpus: &[corpus::Story]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits (up to 10 s) until `tail` has seen `expected` records, stops it and returns how
-/// many it saw: transactional records become visible only after their commit.
-/// The raw producer again, sending what wirefeed's transactions carry: each story record and
-/// its state entry (read back from wirefeed's state topic) to a compacted topic of its own.
-async fn raw_with_state(
+/// The raw producer baseline: wirefeed's records produced again to a fresh topic. With
+/// `state`, each record is followed in the same transaction by the state entry of the same
+/// index (read back from wirefeed's state topic, so the same number and sizes; the pairing
+/// is by position, not by story) to a fresh `compact,delete` topic: what wirefeed sends.
+async fn run_raw(
     args: &Args,
-    topic: &str,
     records: std::sync::Arc<Vec<kafka::Record>>,
+    state: Option<std::sync::Arc<Vec<kafka::Record>>>,
 ) -> anyhow::Result<kafka::RawResult> {
-    let state_tail = kafka::Tail::start(&args.brokers, &format!("{topic}.state"))?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while state_tail.len() < records.len() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let state = std::sync::Arc::new(
-        tokio::task::spawn_blocking(move || state_tail.finish())
-            .await
-            .context("the state topic's consumer thread")?,
-    );
-    let raw_topic = unique("bench.rawstate");
+    let raw_topic = unique(if state.is_some() {
+        "bench.rawstate"
+    } else {
+        "bench.raw"
+    });
     let state_topic = format!("{raw_topic}.state");
     kafka::create_topic(&args.brokers, &raw_topic).await?;
-    kafka::create_topic_with(
-        &args.brokers,
-        &state_topic,
-        kafka::PARTITIONS,
-        &[("cleanup.policy", "compact,delete")],
-    )
-    .await?;
+    if state.is_some() {
+        kafka::create_topic_with(
+            &args.brokers,
+            &state_topic,
+            kafka::PARTITIONS,
+            &[("cleanup.policy", "compact,delete")],
+        )
+        .await?;
+    }
+    // Every pipeline runs with a consumer tailing its topic, as wirefeed's run does (that
+    // is how its end is seen): the same competition for the cores, and a count of what
+    // really became visible instead of what the pipeline says it sent.
     let tail = kafka::Tail::start_with(&args.brokers, &raw_topic, |_| Some(()))?;
     let mut raw = tokio::task::spawn_blocking({
         let (brokers, compression) = (args.brokers.clone(), args.compression.clone());
         let (eo, batch) = (args.exactly_once, args.batch);
         move || {
+            let state = state
+                .as_deref()
+                .map(|s| (state_topic.as_str(), s.as_slice()));
             kafka::produce_raw(
                 &brokers,
                 &raw_topic,
                 &records,
-                Some((&state_topic, &state)),
+                state,
                 &compression,
                 eo,
                 batch,
@@ -476,21 +455,30 @@ async fn raw_with_state(
     .await??;
     raw.visible = settle_tail(tail, raw.records as u64).await?;
     eprintln!(
-        "wirefeed-bench: raw producer with state entries {} + {} records in {:.2} s",
+        "wirefeed-bench: raw producer {} records and {} state entries in {:.2} s",
         raw.records, raw.state_records, raw.seconds
     );
     Ok(raw)
 }
 
-async fn settle_tail(tail: kafka::Tail<()>, expected: u64) -> anyhow::Result<u64> {
+/// Waits (up to 10 s) until `tail` has seen `expected` records, stops it and returns what
+/// it saw: transactional records become visible only after their commit.
+async fn read_back<T: Send + 'static>(
+    tail: kafka::Tail<T>,
+    expected: u64,
+) -> anyhow::Result<Vec<T>> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while (tail.len() as u64) < expected && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let seen = tokio::task::spawn_blocking(move || tail.finish().len() as u64)
+    tokio::task::spawn_blocking(move || tail.finish())
         .await
-        .context("the tailing consumer's thread")?;
-    Ok(seen)
+        .context("the tailing consumer's thread")
+}
+
+/// [`read_back`], counting.
+async fn settle_tail(tail: kafka::Tail<()>, expected: u64) -> anyhow::Result<u64> {
+    Ok(read_back(tail, expected).await?.len() as u64)
 }
 
 /// Runs a baseline pipeline (`cmd` plus the feeds, broker and topic arguments every

@@ -227,13 +227,7 @@ impl<T> Matcher<T> {
                     may_start = self.first_runs[w] & m != 0 || self.other_start[usize::from(b)];
                 }
                 if let Some((end, pid)) = may_start.then(|| self.longest_at(text, i)).flatten() {
-                    let found = &text[i..end];
-                    let mut targets = self.targets[pid]
-                        .iter()
-                        .filter(|(_, casing)| casing_ok(casing, found))
-                        .map(|(t, _)| t);
-                    f(i..end, &mut targets);
-                    in_word = found.chars().next_back().is_some_and(is_word_char);
+                    in_word = self.report(text, i..end, pid, &mut f);
                     i = end;
                     continue;
                 }
@@ -267,13 +261,7 @@ impl<T> Matcher<T> {
             let word = is_word_char(c);
             if (word && !in_word) || self.other_start[usize::from(b)] {
                 if let Some((end, pid)) = self.longest_at(text, i) {
-                    let found = &text[i..end];
-                    let mut targets = self.targets[pid]
-                        .iter()
-                        .filter(|(_, casing)| casing_ok(casing, found))
-                        .map(|(t, _)| t);
-                    f(i..end, &mut targets);
-                    in_word = found.chars().next_back().is_some_and(is_word_char);
+                    in_word = self.report(text, i..end, pid, &mut f);
                     i = end;
                     continue;
                 }
@@ -281,6 +269,22 @@ impl<T> Matcher<T> {
             in_word = word;
             i += c.len_utf8();
         }
+    }
+
+    /// Gives `f` the match `range` of key `pid` with the targets whose casing it satisfies;
+    /// returns whether the match ends inside a word (a letter or digit).
+    #[inline(always)]
+    fn report<'a, F>(&'a self, text: &str, range: Range<usize>, pid: usize, f: &mut F) -> bool
+    where
+        F: FnMut(Range<usize>, &mut dyn Iterator<Item = &'a T>),
+    {
+        let found = &text[range.clone()];
+        let mut targets = self.targets[pid]
+            .iter()
+            .filter(|(_, casing)| casing_ok(casing, found))
+            .map(|(t, _)| t);
+        f(range, &mut targets);
+        found.chars().next_back().is_some_and(is_word_char)
     }
 
     /// The longest key starting at `start` that ends on a word boundary and whose casing

@@ -370,6 +370,19 @@ fn people_patterns() {
     );
 }
 
+/// Property-test text: `parts` joined with a space, except where `glue` sticks two together,
+/// so phrases and titles also appear inside and at the end of other words.
+fn glued(parts: &[&str], glue: &[bool]) -> String {
+    let mut text = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 && !glue[i] {
+            text.push(' ');
+        }
+        text.push_str(p);
+    }
+    text
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
     /// The title-prefix scan (an automaton finds where titles may start, the pattern runs
@@ -389,15 +402,7 @@ proptest::proptest! {
         ),
         glue in proptest::collection::vec(proptest::bool::ANY, 40),
     ) {
-        // Words are joined with a space unless `glue` says to stick them together, so
-        // titles also appear inside and at the end of other words.
-        let mut text = String::new();
-        for (i, p) in parts.iter().enumerate() {
-            if i > 0 && !glue[i] {
-                text.push(' ');
-            }
-            text.push_str(p);
-        }
+        let text = glued(&parts, &glue);
         let fast = &enricher().people;
         static REFERENCE: OnceLock<crate::entities::PeopleFinder> = OnceLock::new();
         let reference = REFERENCE
@@ -431,13 +436,7 @@ proptest::proptest! {
         ),
         glue in proptest::collection::vec(proptest::bool::ANY, 60),
     ) {
-        let mut text = String::new();
-        for (i, p) in parts.iter().enumerate() {
-            if i > 0 && !glue[i] {
-                text.push(' ');
-            }
-            text.push_str(p);
-        }
+        let text = glued(&parts, &glue);
         let m = &enricher().matcher;
         let (mut fast, mut plain) = (Vec::new(), Vec::new());
         m.for_each(&text, |r, t| fast.push((r, t.cloned().collect::<Vec<_>>())));

@@ -193,6 +193,12 @@ fn score(samples: &[Sample], len: usize, detector: LanguageDetector) -> (usize, 
     (right, unsure, wrong, micros)
 }
 
+/// One table cell: right / unsure / wrong and time per sample.
+fn cell(samples: &[Sample], len: usize, detector: LanguageDetector) -> String {
+    let (r, u, w, us) = score(samples, len, detector);
+    format!("{r} / {u} / {w}, {us:.1} µs")
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next() else {
@@ -257,10 +263,7 @@ fn main() {
     println!("|---|---|---|---|");
     for detector in [LanguageDetector::Fast, LanguageDetector::Wide] {
         for len in [250, 400] {
-            let cell = |s: &[Sample]| {
-                let (r, u, w, us) = score(s, len, detector);
-                format!("{r} / {u} / {w}, {us:.1} µs")
-            };
+            let cell = |s: &[Sample]| cell(s, len, detector);
             println!(
                 "| {detector:?} | {len} | {} | {} |",
                 cell(&other),
@@ -361,10 +364,7 @@ fn main() {
         );
         println!("|---|---|---|---|---|");
         for &len in LENGTHS {
-            let cell = |s: &[Sample]| {
-                let (r, u, w, us) = score(s, len, detector);
-                format!("{r} / {u} / {w}, {us:.1} µs")
-            };
+            let cell = |s: &[Sample]| cell(s, len, detector);
             println!(
                 "| {len} | {} | {} | {} | {} |",
                 cell(&written),

@@ -423,19 +423,15 @@ fn detect_fast(sample: &str) -> Option<Option<&'static str>> {
     }
     // Latin script: whichlang names the nearest of its 16 languages, also for the many it
     // does not know (Indonesian, Tagalog, Swahili, Polish, Finnish…). Its answer stands
-    // only if the sample reads like that language: enough of its function words, and few
-    // letters its alphabet does not have. Otherwise whatlang decides.
+    // only if the sample reads like that language; otherwise whatlang decides.
     let code = whichlang_code(whichlang::detect_language(sample));
     function_words_agree(sample, ascii_letters, code).then_some(Some(code))
 }
 
-/// How whichlang's Latin-script languages read: their most frequent short words, the
-/// non-ASCII letters they write, and frequent words of close neighbours whichlang does not
-/// know (Catalan and Galician beside Spanish, French and Portuguese; Danish and Norwegian
-/// beside Swedish; Afrikaans beside Dutch; Romanian beside Italian). Hand-written, because
-/// neither detector says how sure it is; `lang_eval` measures the lists on the Universal
-/// Declaration of Human Rights in these and 25 other languages and on BBC News. Lists are
-/// sorted (binary search; a test checks).
+/// How whichlang's Latin-script languages read: their most frequent short words and the
+/// non-ASCII letters they write. Hand-written, because neither detector says how sure it
+/// is; `lang_eval` measures the lists on the Universal Declaration of Human Rights in these
+/// and 25 other languages, BBC News and Reuters-21578. Sorted (binary search; a test checks).
 struct Wordlist {
     code: &'static str,
     words: &'static [&'static str],
@@ -712,12 +708,12 @@ const MAX_NEIGHBOUR_WORD_PERCENT: usize = 3;
 
 /// Whether `sample` reads like `code`, whichlang's answer for it. Text with accented
 /// letters (`ascii_letters` false; it went to whatlang before this check) must show the
-/// language: at most one
-/// letter in a hundred (at least one) outside its alphabet (a foreign name in English news
-/// passes, Danish `ø`s or Catalan `ò`s do not) and at least [`MIN_FUNCTION_WORD_PERCENT`]
-/// of its words from its list. ASCII text (always whichlang's before) is only refused on
-/// evidence against it: [`NEIGHBOUR_WORDS`] making up [`MAX_NEIGHBOUR_WORD_PERCENT`] of its
-/// words (and two or more). Languages without a list (whichlang's non-Latin ones) fail.
+/// language: at most one letter in a hundred (at least one) outside its alphabet (a foreign
+/// name in English news passes, Danish `ø`s or Catalan `ò`s do not), at least
+/// [`MIN_FUNCTION_WORD_PERCENT`] of its words from its list, and few [`NEIGHBOUR_WORDS`].
+/// ASCII-letter text (always whichlang's before) is only refused on evidence against it:
+/// [`NEIGHBOUR_WORDS`] making up [`MAX_NEIGHBOUR_WORD_PERCENT`] of its words (and two or
+/// more). Languages without a list (whichlang's non-Latin ones) fail.
 // Not inlined: inlined into `Normalizer::normalize` it slowed even runs without language
 // detection by ~15% (criterion `normalize_dedup reuters-21578/nolang`, alternating binaries,
 // three runs each: 74-76 against 87-93 MiB/s), by moving the hot loops' code around.
@@ -741,11 +737,12 @@ fn function_words_agree(sample: &str, ascii_letters: bool, code: &str) -> bool {
             if c.is_ascii() {
                 word.push(c.to_ascii_lowercase());
             } else {
-                let lower = c.to_lowercase().next().unwrap_or(c);
+                let start = word.len();
+                word.extend(c.to_lowercase());
+                let lower = word[start..].chars().next().unwrap_or(c);
                 if list.alphabet != "*" && !list.alphabet.contains(lower) {
                     foreign += 1;
                 }
-                word.extend(c.to_lowercase());
             }
         } else if !word.is_empty() {
             total += 1;
@@ -771,31 +768,25 @@ fn neighbour_text(total: usize, neighbour: usize) -> bool {
 }
 
 /// [`neighbour_text`] for text whose letters are ASCII (most English news), on bytes: no
-/// decoding (other bytes only separate words), words lowercased into a small buffer (no
-/// listed word is longer). No share of function words
-/// is asked of it: a price table or an earnings brief ("Shr 22 cts vs 19 cts Net 1,234,000
-/// vs ...") has none and is English all the same (7% of Reuters-21578 stories, which
-/// whatlang mostly is unsure of, ~15x slower).
+/// decoding (other bytes only separate words), and only lowercase words are looked up, so
+/// nothing is copied or lowercased. No share of function words is asked of it: a price
+/// table or an earnings brief ("Shr 22 cts vs 19 cts Net 1,234,000 vs ...") has none and is
+/// English all the same (7% of Reuters-21578 stories, which whatlang mostly is unsure of,
+/// ~15x slower).
 fn ascii_neighbour_text(bytes: &[u8], list: &Wordlist) -> bool {
+    // No listed word is longer; a test checks.
+    const LONGEST: usize = 16;
     let (mut total, mut neighbour) = (0usize, 0usize);
-    let mut buf = [0u8; NEIGHBOUR_LONGEST];
     for word in bytes
         .split(|b| !b.is_ascii_alphabetic())
         .filter(|w| !w.is_empty())
     {
         total += 1;
-        // Nearly every word stops at the key table: one bit test, no copy, no search.
-        let Some(key) = neighbour_key(word) else {
-            continue;
-        };
-        if NEIGHBOUR_KEYS[key / 64] & (1 << (key % 64)) == 0
-            || word.iter().any(u8::is_ascii_uppercase)
-        {
+        if word.len() > LONGEST || word.iter().any(u8::is_ascii_uppercase) {
             continue;
         }
-        let w = &mut buf[..word.len()];
-        w.copy_from_slice(word);
-        let w = std::str::from_utf8(w).unwrap_or_default();
+        // Letters only, so ASCII: never an error.
+        let w = std::str::from_utf8(word).unwrap_or_default();
         // A word of the answered language's own list counts for it.
         if NEIGHBOUR_WORDS.binary_search(&w).is_ok() && list.words.binary_search(&w).is_err() {
             neighbour += 1;
@@ -803,41 +794,6 @@ fn ascii_neighbour_text(bytes: &[u8], list: &Wordlist) -> bool {
     }
     neighbour_text(total, neighbour)
 }
-
-/// The longest of [`NEIGHBOUR_WORDS`] may have this many letters (a test checks).
-const NEIGHBOUR_LONGEST: usize = 16;
-
-/// `(length, first letter, last letter)` of an ASCII word, as an index into
-/// [`NEIGHBOUR_KEYS`]; `None` for words no neighbour word can be (too long).
-#[inline]
-const fn neighbour_key(word: &[u8]) -> Option<usize> {
-    let n = word.len();
-    if n == 0 || n > NEIGHBOUR_LONGEST {
-        return None;
-    }
-    let first = ((word[0] | 0x20).wrapping_sub(b'a')) as usize;
-    let last = ((word[n - 1] | 0x20).wrapping_sub(b'a')) as usize;
-    if first >= 26 || last >= 26 {
-        return None;
-    }
-    Some(((n - 1) * 26 + first) * 26 + last)
-}
-
-/// One bit per [`neighbour_key`] of the [`NEIGHBOUR_WORDS`], built at compile time: the
-/// binary search of the list cost a quarter of normalizing a Reuters story when every word
-/// went through it (criterion, `normalize_dedup`).
-const NEIGHBOUR_KEYS: [u64; NEIGHBOUR_LONGEST * 26 * 26 / 64 + 1] = {
-    let mut bits = [0u64; NEIGHBOUR_LONGEST * 26 * 26 / 64 + 1];
-    let mut i = 0;
-    while i < NEIGHBOUR_WORDS.len() {
-        match neighbour_key(NEIGHBOUR_WORDS[i].as_bytes()) {
-            Some(key) => bits[key / 64] |= 1 << (key % 64),
-            None => panic!("a neighbour word is not short ASCII letters"),
-        }
-        i += 1;
-    }
-    bits
-};
 
 /// ISO 639-1 code of a whichlang language.
 fn whichlang_code(lang: whichlang::Lang) -> &'static str {
@@ -1169,8 +1125,8 @@ mod tests {
         }
     }
 
-    /// The word lists are searched by binary search and the ASCII path lowercases words
-    /// into a 16-byte buffer.
+    /// The word lists are searched by binary search, and the ASCII path skips words longer
+    /// than 16 letters.
     #[test]
     fn word_lists_are_sorted_lowercase_and_short() {
         let check = |name: &str, list: &[&str]| {
