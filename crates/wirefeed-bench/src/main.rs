@@ -117,12 +117,48 @@ struct Args {
     /// entries inside the story window, then against N/4 inside it and N older than it.
     #[arg(long)]
     restart: Option<u64>,
+    /// Write the feed documents of the first scale (as served, `--typographic` applied) to
+    /// DIR/feed-NNNNN.rss and exit: the same input for a `dir` source, for profiling wirefeed
+    /// without a broker or a server (callgrind, DHAT; see BENCHMARKS.md, "Profiling").
+    #[arg(long, value_name = "DIR")]
+    write_feeds: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
 enum ScaleBy {
     Feeds,
     Items,
+}
+
+/// The feed documents served at one scale, the items in them, and the stories wirefeed should
+/// accept (all but the re-posts).
+fn feed_docs(
+    args: &Args,
+    corpus: &[corpus::Story],
+    feed_count: usize,
+    per_feed: usize,
+) -> (Vec<String>, u64, u64) {
+    let mut feeds = corpus::layout(corpus, feed_count, per_feed);
+    if args.typographic {
+        for it in feeds.iter_mut().flatten() {
+            it.headline = corpus::typographic(&it.headline);
+            for p in &mut it.paragraphs {
+                *p = corpus::typographic(p);
+            }
+        }
+    }
+    let items: u64 = feeds.iter().map(|f| f.len() as u64).sum();
+    let expected_accepted = feeds
+        .iter()
+        .flatten()
+        .filter(|i| i.kind != corpus::Kind::Repost)
+        .count() as u64;
+    let docs = feeds
+        .iter()
+        .enumerate()
+        .map(|(f, it)| corpus::rss(f, it))
+        .collect();
+    (docs, items, expected_accepted)
 }
 
 fn unique(prefix: &str) -> String {
@@ -171,6 +207,25 @@ async fn main() -> anyhow::Result<()> {
     if let Some(rate) = args.steady_rate {
         return steady(&args, rate, &wirefeed, corpus).await;
     }
+    if let Some(dir) = &args.write_feeds {
+        let scale = args.scale.first().copied().unwrap_or(1);
+        let (feed_count, per_feed) = match args.scale_by {
+            ScaleBy::Feeds => (args.feeds * scale, args.items),
+            ScaleBy::Items => (args.feeds, args.items * scale),
+        };
+        let (docs, items, _) = feed_docs(&args, &corpus, feed_count, per_feed);
+        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        for (n, doc) in docs.iter().enumerate() {
+            let path = dir.join(format!("feed-{n:05}.rss"));
+            std::fs::write(&path, doc).with_context(|| format!("write {}", path.display()))?;
+        }
+        eprintln!(
+            "wirefeed-bench: {} feeds, {items} items written to {}",
+            docs.len(),
+            dir.display()
+        );
+        return Ok(());
+    }
     report.exactly_once = args.exactly_once;
     report.compression = args.compression.clone();
     report.batch = args.batch;
@@ -181,27 +236,7 @@ async fn main() -> anyhow::Result<()> {
             ScaleBy::Feeds => (args.feeds * scale, args.items),
             ScaleBy::Items => (args.feeds, args.items * scale),
         };
-        let mut feeds = corpus::layout(&corpus, feed_count, per_feed);
-        if args.typographic {
-            for it in feeds.iter_mut().flatten() {
-                it.headline = corpus::typographic(&it.headline);
-                for p in &mut it.paragraphs {
-                    *p = corpus::typographic(p);
-                }
-            }
-        }
-        let items: u64 = feeds.iter().map(|f| f.len() as u64).sum();
-        let expected_accepted = feeds
-            .iter()
-            .flatten()
-            .filter(|i| i.kind != corpus::Kind::Repost)
-            .count() as u64;
-        let docs: Vec<String> = feeds
-            .iter()
-            .enumerate()
-            .map(|(f, it)| corpus::rss(f, it))
-            .collect();
-        drop(feeds);
+        let (docs, items, expected_accepted) = feed_docs(&args, &corpus, feed_count, per_feed);
         let server = server::FeedServer::start(docs).await?;
         let work = tempfile::tempdir()?;
         let topic = unique("bench.wirefeed");
