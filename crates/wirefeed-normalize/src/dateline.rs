@@ -122,6 +122,21 @@ pub(crate) fn infer_date(month: u32, day: u32, reference: DateTime<Utc>) -> Opti
         .find(|d| *d <= limit)
 }
 
+/// The captures of [`DATELINE`] in `p`. The lazy DFA finds the match (or rejects, faster
+/// than a capturing search); the captures come from the matched text, with ASCII classes
+/// when it is ASCII. The pattern has no assertion after its start, so its captures on the
+/// match are its captures on the paragraph.
+fn captures(p: &str) -> Option<regex::Captures<'_>> {
+    let end = DATELINE.find(p)?.end();
+    let head = &p[..end];
+    let pattern: &Regex = if head.is_ascii() {
+        &DATELINE_ASCII
+    } else {
+        &DATELINE
+    };
+    pattern.captures(head)
+}
+
 /// Parses the dateline at the start of `paragraph` (leading whitespace allowed).
 pub(crate) fn parse(paragraph: &str, reference: DateTime<Utc>) -> Option<Dateline> {
     let p = paragraph.trim_start();
@@ -135,18 +150,7 @@ pub(crate) fn parse(paragraph: &str, reference: DateTime<Utc>) -> Option<Datelin
     {
         return None;
     }
-    // The lazy DFA finds the match (or rejects, faster than a capturing search); the
-    // captures come from the matched text, with ASCII classes when it is ASCII. The pattern
-    // has no assertion after its start, so its captures on the match are its captures on
-    // the paragraph.
-    let end = DATELINE.find(p)?.end();
-    let head = &p[..end];
-    let pattern = if head.is_ascii() {
-        &*DATELINE_ASCII
-    } else {
-        &*DATELINE
-    };
-    let c = pattern.captures(head)?;
+    let c = captures(p)?;
     let agency = c.name("agency").map(|m| m.as_str().trim().to_string());
     let date = match (c.name("month"), c.name("day")) {
         (Some(m), Some(d)) => {
@@ -290,8 +294,8 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
-        /// What `parse` does (the match's captures, ASCII classes for an ASCII match) gives
-        /// the captures of the Unicode pattern on the whole paragraph.
+        /// `captures` (the match's captures, ASCII classes for an ASCII match) gives the
+        /// captures of the Unicode pattern on the whole paragraph.
         #[test]
         fn captures_on_the_match_are_the_captures_on_the_paragraph(
             city in "(SÃO |||)[A-Z][A-Z.']{1,8}([ /-][A-Z][A-Z.']{1,8}){0,2}",
@@ -306,10 +310,7 @@ mod tests {
                 c.iter().map(|m| m.map(|m| m.range())).collect::<Vec<_>>()
             };
             let whole = DATELINE.captures(&p).map(spans);
-            let as_parsed = DATELINE.find(&p).and_then(|m| {
-                let head = &p[..m.end()];
-                if head.is_ascii() { &*DATELINE_ASCII } else { &*DATELINE }.captures(head)
-            });
+            let as_parsed = captures(&p);
             proptest::prop_assert_eq!(whole, as_parsed.map(spans), "paragraph: {:?}", p);
         }
     }
