@@ -623,3 +623,28 @@ fn organisations_by_list_and_by_pattern() {
         assert_eq!(&got, want, "{text}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+    /// The ministry pattern with ASCII classes finds on ASCII text exactly what the Unicode
+    /// one finds: both forms ("Russian Defence Ministry", "Ministry of Trade and Industry"),
+    /// sentence words, lowercase words, glued words and every ASCII space.
+    #[test]
+    fn ascii_ministry_pattern_finds_what_the_unicode_one_finds(
+        parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "Ministry", "Ministry", "of", "the", "and", "The", "In", "Russian", "Defence",
+                "Trade", "Industry", "Zanzibar", "O'Neill", "U.S.", "Ex-Im", "oil", "said",
+                "MINISTRY", "ministry", "x", "_", "1", " ", "  ", "\t", "\n", "\x0B", "\x0C",
+                "\r", ",", ".", "-", "'",
+            ]),
+            0..30,
+        ),
+        glue in proptest::collection::vec(proptest::bool::ANY, 30),
+    ) {
+        let text = glued(&parts, &glue);
+        let patterns = &enricher().org_patterns;
+        let spans = |re: &regex::Regex| re.find_iter(&text).map(|m| m.range()).collect::<Vec<_>>();
+        proptest::prop_assert_eq!(spans(&patterns.ascii), spans(&patterns.re), "text {:?}", text);
+    }
+}
