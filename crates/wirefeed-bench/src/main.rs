@@ -119,7 +119,7 @@ struct Args {
     restart: Option<u64>,
     /// Write the feed documents of the first scale (as served, `--typographic` applied) to
     /// DIR/feed-NNNNN.rss and exit: the same input for a `dir` source, for profiling wirefeed
-    /// without a broker or a server (callgrind, DHAT; see BENCHMARKS.md, "Profiling").
+    /// without a broker or a server (`scripts/profile` runs it under callgrind).
     #[arg(long, value_name = "DIR")]
     write_feeds: Option<PathBuf>,
 }

@@ -72,7 +72,8 @@ pub(crate) fn nesting_depth(markup: &str) -> usize {
     let bytes = markup.as_bytes();
     let (mut depth, mut max) = (0usize, 0usize);
     let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+    // memchr: a vectorized search; the byte loop it replaced was ~8k instructions a story.
+    while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + off + 1;
         i = start;
         let closing = bytes.get(start) == Some(&b'/');
@@ -87,10 +88,8 @@ pub(crate) fn nesting_depth(markup: &str) -> usize {
         if non_nesting(&bytes[name_start..name_start + name_len]) {
             continue;
         }
-        let tag_end = bytes[name_start..]
-            .iter()
-            .position(|&b| b == b'>')
-            .map_or(bytes.len(), |p| name_start + p);
+        let tag_end =
+            memchr::memchr(b'>', &bytes[name_start..]).map_or(bytes.len(), |p| name_start + p);
         if closing {
             depth = depth.saturating_sub(1);
         } else if bytes.get(tag_end.wrapping_sub(1)) != Some(&b'/') {

@@ -136,7 +136,12 @@ impl Sink {
 
 /// Serializes a story's ninjs record once; the bytes are what both backends write.
 pub fn encode_story(story: &Story) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec(&story.to_ninjs())
+    // Room for the body and the rest of the record up front: growing the buffer as it is
+    // written reallocated and copied it several times a story (callgrind).
+    let text: usize = story.paragraphs.iter().map(|p| p.len() + 2).sum();
+    let mut out = Vec::with_capacity(text + story.headline.len() + 2048);
+    serde_json::to_writer(&mut out, &story.to_ninjs())?;
+    Ok(out)
 }
 
 /// Counts an acknowledged story in every metric that tracks delivery.
