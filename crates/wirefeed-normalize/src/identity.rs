@@ -336,7 +336,9 @@ pub enum LanguageDetector {
 /// The language of clean story text, or `None` when it is not sure.
 ///
 /// `Wide` asks `whatlang` (trigram and script models, pure Rust, no model files). `Fast`
-/// asks `whichlang` (10-30x faster, measured on Reuters-21578) first. For Hangul, Kana and
+/// first answers English for ASCII text that reads as English by its own function words
+/// (`detect_ascii`; the same answers as asking whichlang, at half the cost), then
+/// asks `whichlang` (10-30x faster than whatlang, measured on Reuters-21578). For Hangul, Kana and
 /// Han text its answer stands. For Latin-script text it stands only if the sample reads
 /// like that language (`function_words_agree`): whichlang always names one of its 16, also
 /// for Indonesian, Tagalog, Danish or Polish text. Text whose letters are ASCII keeps its
@@ -412,6 +414,7 @@ fn detect_fast(sample: &str) -> Option<Option<&'static str>> {
         if !enough_letters {
             return Some(None);
         }
+        return detect_ascii(sample);
     } else {
         match whatlang::detect_script(sample) {
             Some(Script::Hangul | Script::Hiragana | Script::Katakana | Script::Mandarin) => {
@@ -425,7 +428,36 @@ fn detect_fast(sample: &str) -> Option<Option<&'static str>> {
     // does not know (Indonesian, Tagalog, Swahili, Polish, Finnish…). Its answer stands
     // only if the sample reads like that language; otherwise whatlang decides.
     let code = whichlang_code(whichlang::detect_language(sample));
-    function_words_agree(sample, ascii_letters, code).then_some(Some(code))
+    function_words_agree(sample, code).then_some(Some(code))
+}
+
+/// [`detect_fast`] for a sample whose letters are ASCII (most wire copy). Text that reads as
+/// English by its own words — at least [`ENGLISH_WORD_PERCENT`] of them English function
+/// words, and no [`NEIGHBOUR_WORDS`] — is English without asking whichlang, whose n-gram
+/// model was most of detection's cost (~45k instructions a Reuters sample, callgrind);
+/// `lang_eval` shows the same answers on every set with and without this step. Otherwise
+/// whichlang answers, and its answer stands unless [`NEIGHBOUR_WORDS`] make up a share of
+/// the words: ASCII text is not asked for function words (a price table or an earnings
+/// brief, "Shr 22 cts vs 19 cts Net 1,234,000 vs ...", has none and is English all the
+/// same: 7% of Reuters-21578 stories, which whatlang mostly is unsure of, ~15x slower).
+fn detect_ascii(sample: &str) -> Option<Option<&'static str>> {
+    let bytes = sample.as_bytes();
+    let english = ascii_word_counts(bytes, ENGLISH);
+    let neighbours = |c: &WordCounts| neighbour_text(c.total, c.neighbour);
+    if english.total >= MIN_CHECKED_WORDS
+        && english.english * 100 >= english.total * ENGLISH_WORD_PERCENT
+        && !neighbours(&english)
+    {
+        return Some(Some("en"));
+    }
+    let code = whichlang_code(whichlang::detect_language(sample));
+    // The neighbour words a sample has depend on the answer only through its own list.
+    let counts = if code == ENGLISH.code {
+        english
+    } else {
+        ascii_word_counts(bytes, WORDLISTS.iter().find(|l| l.code == code)?)
+    };
+    (!neighbours(&counts)).then_some(Some(code))
 }
 
 /// How whichlang's Latin-script languages read: their most frequent short words and the
@@ -718,13 +750,10 @@ const MAX_NEIGHBOUR_WORD_PERCENT: usize = 3;
 // detection by ~15% (criterion `normalize_dedup reuters-21578/nolang`, alternating binaries,
 // three runs each: 74-76 against 87-93 MiB/s), by moving the hot loops' code around.
 #[inline(never)]
-fn function_words_agree(sample: &str, ascii_letters: bool, code: &str) -> bool {
+fn function_words_agree(sample: &str, code: &str) -> bool {
     let Some(list) = WORDLISTS.iter().find(|l| l.code == code) else {
         return false;
     };
-    if ascii_letters {
-        return !ascii_neighbour_text(sample.as_bytes(), list);
-    }
     let (mut total, mut hits, mut neighbour) = (0usize, 0usize, 0usize);
     let (mut letters, mut foreign) = (0usize, 0usize);
     let mut word = String::new();
@@ -767,47 +796,62 @@ fn neighbour_text(total: usize, neighbour: usize) -> bool {
     neighbour >= 2 && neighbour * 100 >= total * MAX_NEIGHBOUR_WORD_PERCENT
 }
 
-/// [`neighbour_text`] for text whose letters are ASCII (most English news), on bytes: no
-/// decoding (other bytes only separate words), and only lowercase words are looked up, as
-/// numbers ([`word_key`]) in [`NEIGHBOUR_KEYS`], so nothing is copied or lowercased and no
-/// string is compared. No share of function words is asked of it: a price table or an
-/// earnings brief ("Shr 22 cts vs 19 cts Net 1,234,000 vs ...") has none and is English all
-/// the same (7% of Reuters-21578 stories, which whatlang mostly is unsure of, ~15x slower).
-fn ascii_neighbour_text(bytes: &[u8], list: &Wordlist) -> bool {
-    let (total, neighbour) = ascii_word_counts(bytes, list);
-    neighbour_text(total, neighbour)
+/// What [`detect_ascii`] counts in a sample: its words, the lowercase [`NEIGHBOUR_WORDS`]
+/// among them that are not in the list asked about, and the English function words (in any
+/// case).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct WordCounts {
+    total: usize,
+    neighbour: usize,
+    english: usize,
 }
 
-/// The words of `bytes` and how many of them are lowercase [`NEIGHBOUR_WORDS`] outside
-/// `list`.
-fn ascii_word_counts(bytes: &[u8], list: &Wordlist) -> (usize, usize) {
-    let (mut total, mut neighbour) = (0usize, 0usize);
-    let (mut start, mut key) = (0usize, 0u128);
-    // One pass, a word ends at any other byte (and at the end: the appended space). A word
-    // with a capital letter has a key no (lowercase) listed word has.
+/// [`WordCounts`] of ASCII-letter text, on bytes: no decoding (other bytes only separate
+/// words), one pass, and words are looked up as numbers ([`word_key`]) in [`NEIGHBOUR_KEYS`]
+/// and [`ENGLISH_KEYS`], so nothing is copied and no string is compared. Neighbour words
+/// count only in lowercase: a word with a capital letter has a key no listed word has
+/// ("Yang", "Dan" and "ETA" are names in English news).
+// Not inlined, like `function_words_agree`: it is on the per-story path of `normalize`.
+#[inline(never)]
+fn ascii_word_counts(bytes: &[u8], list: &Wordlist) -> WordCounts {
+    let mut counts = WordCounts {
+        total: 0,
+        neighbour: 0,
+        english: 0,
+    };
+    // `key` as written, `folded` lowercased: English function words count in any case
+    // ("The" starts sentences, headlines are in capitals), neighbour words only in lowercase.
+    let (mut start, mut key, mut folded) = (0usize, 0u128, 0u128);
+    // A word ends at any other byte (and at the end: the appended space).
     for (i, &b) in bytes.iter().chain(std::iter::once(&b' ')).enumerate() {
         let len = i - start;
         if b.is_ascii_alphabetic() {
             if len < 16 {
                 key |= u128::from(b) << (8 * (15 - len));
+                folded |= u128::from(b.to_ascii_lowercase()) << (8 * (15 - len));
             }
             continue;
         }
+        // No listed word is longer than 16 letters; a test checks.
         if len > 0 {
-            total += 1;
-            // No listed word is longer than 16 letters; a test checks.
-            if len <= 16 && NEIGHBOUR_KEYS.binary_search(&key).is_ok() {
-                // Letters only, so ASCII: never an error.
-                let w = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
-                // A word of the answered language's own list counts for it.
-                if list.words.binary_search(&w).is_err() {
-                    neighbour += 1;
+            counts.total += 1;
+            if len <= 16 {
+                if ENGLISH_KEYS.binary_search(&folded).is_ok() {
+                    counts.english += 1;
+                }
+                if NEIGHBOUR_KEYS.binary_search(&key).is_ok() {
+                    // Letters only, so ASCII: never an error.
+                    let w = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
+                    // A word of the answered language's own list counts for it.
+                    if list.words.binary_search(&w).is_err() {
+                        counts.neighbour += 1;
+                    }
                 }
             }
         }
-        (start, key) = (i + 1, 0);
+        (start, key, folded) = (i + 1, 0, 0);
     }
-    (total, neighbour)
+    counts
 }
 
 /// A word of at most 16 ASCII letters as a number that sorts as the word does (big-endian,
@@ -822,18 +866,33 @@ const fn word_key(word: &[u8]) -> u128 {
     key
 }
 
-/// [`NEIGHBOUR_WORDS`] as [`word_key`]s, in the same (sorted) order. Built at compile time.
-/// Measured with callgrind on a 5,000-item run: the string binary search cost ~14k
-/// instructions a story.
-const NEIGHBOUR_KEYS: [u128; NEIGHBOUR_WORDS.len()] = {
-    let mut keys = [0u128; NEIGHBOUR_WORDS.len()];
+/// `words` as [`word_key`]s, in the same (sorted) order; for tables built at compile time.
+const fn word_keys<const N: usize>(words: &[&str]) -> [u128; N] {
+    let mut keys = [0u128; N];
     let mut i = 0;
-    while i < keys.len() {
-        keys[i] = word_key(NEIGHBOUR_WORDS[i].as_bytes());
+    while i < N {
+        keys[i] = word_key(words[i].as_bytes());
         i += 1;
     }
     keys
-};
+}
+
+/// [`NEIGHBOUR_WORDS`] as keys. Looking words up this way instead of by string binary search
+/// made the ASCII check ~30% cheaper a sample (`lang_eval`).
+const NEIGHBOUR_KEYS: [u128; NEIGHBOUR_WORDS.len()] = word_keys(NEIGHBOUR_WORDS);
+
+/// English, the first of [`WORDLISTS`] (a test checks).
+const ENGLISH: &Wordlist = &WORDLISTS[0];
+
+/// [`ENGLISH`]'s function words as keys.
+const ENGLISH_KEYS: [u128; WORDLISTS[0].words.len()] = word_keys(WORDLISTS[0].words);
+
+/// The share of English function words, in percent, that makes ASCII text English without
+/// whichlang. English news runs at 30-45%. With it no sample of any `lang_eval` set (the UDHR
+/// in 41 languages as written and folded, BBC News, Reuters-21578) at any sample length gets
+/// another answer than whichlang gives it; at 20 a few 100-character Dutch and Portuguese
+/// samples would be called English, at 10 also 250-character ones.
+const ENGLISH_WORD_PERCENT: usize = 25;
 
 /// ISO 639-1 code of a whichlang language.
 fn whichlang_code(lang: whichlang::Lang) -> &'static str {
@@ -1165,20 +1224,70 @@ mod tests {
         }
     }
 
+    /// ASCII text whose own words are English is English without whichlang; Dutch and
+    /// Swedish share some of those words ("in", "is", "was", "i") but far fewer.
+    #[test]
+    fn english_by_its_own_words() {
+        let share = |text: &str| {
+            let c = ascii_word_counts(text.as_bytes(), ENGLISH);
+            c.english * 100 / c.total
+        };
+        let english = "The government said on Tuesday that it would cut the price of \
+                       electricity for millions of households, and the minister told \
+                       reporters that the plan was to be in force by the spring.";
+        assert!(share(english) >= ENGLISH_WORD_PERCENT, "{}", share(english));
+        assert_eq!(detect_ascii(english), Some(Some("en")));
+        for (text, want) in [
+            (
+                "De regering heeft op dinsdag een nieuw plan gepresenteerd om de prijs van \
+                 elektriciteit te verlagen, dat volgens de minister in het voorjaar in werking \
+                 treedt en is bedoeld voor miljoenen huishoudens in het hele land.",
+                "nl",
+            ),
+            (
+                "Regeringen sade i dag att den vill sanka priset pa el for miljontals hushall \
+                 och ministern sa till reportrar att planen ska borja galla i var och att den \
+                 ar ett svar pa de hoga priserna i hela landet.",
+                "sv",
+            ),
+        ] {
+            assert!(
+                share(text) < ENGLISH_WORD_PERCENT,
+                "{}: {text}",
+                share(text)
+            );
+            assert_eq!(detect_ascii(text), Some(Some(want)), "{text}");
+        }
+    }
+
     /// The plain way to count what [`ascii_word_counts`] counts: split, then compare strings.
-    fn ascii_word_counts_reference(bytes: &[u8], list: &Wordlist) -> (usize, usize) {
-        let words: Vec<&[u8]> = bytes
+    fn ascii_word_counts_reference(bytes: &[u8], list: &Wordlist) -> WordCounts {
+        let words: Vec<&str> = bytes
             .split(|b| !b.is_ascii_alphabetic())
             .filter(|w| !w.is_empty())
-            .collect();
-        let neighbour = words
-            .iter()
-            .filter(|w| w.len() <= 16 && !w.iter().any(u8::is_ascii_uppercase))
             .map(|w| std::str::from_utf8(w).unwrap())
-            .filter(|w| NEIGHBOUR_WORDS.binary_search(w).is_ok())
-            .filter(|w| list.words.binary_search(w).is_err())
-            .count();
-        (words.len(), neighbour)
+            .collect();
+        let lowercase = || {
+            words
+                .iter()
+                .filter(|w| w.len() <= 16 && !w.bytes().any(|b| b.is_ascii_uppercase()))
+        };
+        WordCounts {
+            total: words.len(),
+            neighbour: lowercase()
+                .filter(|w| NEIGHBOUR_WORDS.binary_search(w).is_ok())
+                .filter(|w| list.words.binary_search(w).is_err())
+                .count(),
+            english: words
+                .iter()
+                .filter(|w| {
+                    ENGLISH
+                        .words
+                        .binary_search(&w.to_lowercase().as_str())
+                        .is_ok()
+                })
+                .count(),
+        }
     }
 
     proptest::proptest! {
@@ -1193,7 +1302,8 @@ mod tests {
                     "yang", "Yang", "adalah", "kiekvienas", "jokaisella", "jokaisellaa",
                     "kiekvienasx", "dan", "este", "the", "of", "said", "a", "i", "ya", "yan",
                     "yangg", "aaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaa", "voi", "waa", "xaq", "yra",
-                    "acest", " ", " ", ",", "'", "1", "-", "\u{2019}", "\u{a0}",
+                    "acest", "the", "The", "which", "would", "you", "a", " ", " ", ",", "'",
+                    "1", "-", "\u{2019}", "\u{a0}",
                 ]),
                 0..40,
             ),
@@ -1237,6 +1347,11 @@ mod tests {
             NEIGHBOUR_KEYS.windows(2).all(|k| k[0] < k[1]),
             "NEIGHBOUR_KEYS do not sort as the words do"
         );
+        assert!(
+            ENGLISH_KEYS.windows(2).all(|k| k[0] < k[1]),
+            "ENGLISH_KEYS do not sort as the words do"
+        );
+        assert_eq!(ENGLISH.code, "en");
         for l in WORDLISTS {
             check(l.code, l.words);
             assert_eq!(l.alphabet, l.alphabet.to_lowercase(), "{}", l.code);
