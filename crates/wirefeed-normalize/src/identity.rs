@@ -821,31 +821,30 @@ fn ascii_word_counts(bytes: &[u8], list: &Wordlist) -> WordCounts {
     };
     // `key` as written, `folded` lowercased: English function words count in any case
     // ("The" starts sentences, headlines are in capitals), neighbour words only in lowercase.
+    // Letters are shifted in from the right (a constant shift a byte) and the word's key is
+    // aligned once at its end; a longer word's first letters fall off the left, but no
+    // listed word is that long.
     let (mut start, mut key, mut folded) = (0usize, 0u128, 0u128);
     // A word ends at any other byte (and at the end: the appended space).
     for (i, &b) in bytes.iter().chain(std::iter::once(&b' ')).enumerate() {
-        let len = i - start;
         if b.is_ascii_alphabetic() {
-            if len < 16 {
-                key |= u128::from(b) << (8 * (15 - len));
-                folded |= u128::from(b.to_ascii_lowercase()) << (8 * (15 - len));
-            }
+            key = key << 8 | u128::from(b);
+            folded = folded << 8 | u128::from(b.to_ascii_lowercase());
             continue;
         }
-        // No listed word is longer than 16 letters; a test checks.
+        let len = i - start;
         if len > 0 {
             counts.total += 1;
-            if len <= 16 {
-                if ENGLISH_KEYS.binary_search(&folded).is_ok() {
-                    counts.english += 1;
-                }
-                if NEIGHBOUR_KEYS.binary_search(&key).is_ok() {
-                    // Letters only, so ASCII: never an error.
-                    let w = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
-                    // A word of the answered language's own list counts for it.
-                    if list.words.binary_search(&w).is_err() {
-                        counts.neighbour += 1;
-                    }
+            let align = |k: u128| k << (8 * (16 - len));
+            if len <= ENGLISH_LONGEST && ENGLISH_KEYS.binary_search(&align(folded)).is_ok() {
+                counts.english += 1;
+            }
+            if len <= NEIGHBOUR_LONGEST && NEIGHBOUR_KEYS.binary_search(&align(key)).is_ok() {
+                // Letters only, so ASCII: never an error.
+                let w = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
+                // A word of the answered language's own list counts for it.
+                if list.words.binary_search(&w).is_err() {
+                    counts.neighbour += 1;
                 }
             }
         }
@@ -865,6 +864,22 @@ const fn word_key(word: &[u8]) -> u128 {
     }
     key
 }
+
+/// The length of the longest of `words` (at most 16 for a [`word_key`]; a test checks).
+const fn longest(words: &[&str]) -> usize {
+    let (mut max, mut i) = (0, 0);
+    while i < words.len() {
+        if words[i].len() > max {
+            max = words[i].len();
+        }
+        i += 1;
+    }
+    max
+}
+
+/// Words longer than these are in neither list, so they are not looked up.
+const ENGLISH_LONGEST: usize = longest(WORDLISTS[0].words);
+const NEIGHBOUR_LONGEST: usize = longest(NEIGHBOUR_WORDS);
 
 /// `words` as [`word_key`]s, in the same (sorted) order; for tables built at compile time.
 const fn word_keys<const N: usize>(words: &[&str]) -> [u128; N] {
