@@ -626,9 +626,10 @@ fn organisations_by_list_and_by_pattern() {
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
-    /// The ministry pattern with ASCII classes finds on ASCII text exactly what the Unicode
-    /// one finds: both forms ("Russian Defence Ministry", "Ministry of Trade and Industry"),
-    /// sentence words, lowercase words, glued words and every ASCII space.
+    /// The pattern chosen for a text (ASCII classes unless it has non-ASCII letters or
+    /// spaces) finds exactly what the Unicode one finds: both forms ("Russian Defence
+    /// Ministry", "Ministry of Trade and Industry"), sentence words, lowercase words, glued
+    /// words, every ASCII space, typographic punctuation, non-ASCII letters, digits and spaces.
     #[test]
     fn ascii_ministry_pattern_finds_what_the_unicode_one_finds(
         parts in proptest::collection::vec(
@@ -636,7 +637,8 @@ proptest::proptest! {
                 "Ministry", "Ministry", "of", "the", "and", "The", "In", "Russian", "Defence",
                 "Trade", "Industry", "Zanzibar", "O'Neill", "U.S.", "Ex-Im", "oil", "said",
                 "MINISTRY", "ministry", "x", "_", "1", " ", "  ", "\t", "\n", "\x0B", "\x0C",
-                "\r", ",", ".", "-", "'",
+                "\r", ",", ".", "-", "'", "\u{2019}", "\u{201C}", "\u{2013}", "Zürich", "É",
+                "\u{a0}", "٣",
             ]),
             0..30,
         ),
@@ -645,6 +647,11 @@ proptest::proptest! {
         let text = glued(&parts, &glue);
         let patterns = &enricher().org_patterns;
         let spans = |re: &regex::Regex| re.find_iter(&text).map(|m| m.range()).collect::<Vec<_>>();
-        proptest::prop_assert_eq!(spans(&patterns.ascii), spans(&patterns.re), "text {:?}", text);
+        proptest::prop_assert_eq!(
+            spans(patterns.pattern_for(&text)),
+            spans(&patterns.re),
+            "text {:?}",
+            text
+        );
     }
 }
