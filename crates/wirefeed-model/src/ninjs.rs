@@ -312,10 +312,11 @@ fn char_count(s: &str) -> usize {
 }
 
 /// `s.split_whitespace().count()`. That iterator tests every char against the Unicode
-/// whitespace table and was most of `to_ninjs`' time in a profile; on ASCII text (wire text
-/// nearly always is) counting word starts byte by byte gives the same number.
+/// whitespace table and was most of `to_ninjs`' time in a profile; on text whose only
+/// whitespace is ASCII (wire text nearly always, also with typographic punctuation, and all
+/// normalized text) counting word starts byte by byte gives the same number.
 fn word_count(s: &str) -> usize {
-    if !s.is_ascii() {
+    if !s.is_ascii() && has_non_ascii_space(s) {
         return s.split_whitespace().count();
     }
     // The ASCII chars `char::is_whitespace` accepts: space and \t \n \x0B \x0C \r (note:
@@ -338,6 +339,17 @@ fn word_count(s: &str) -> usize {
     count
 }
 
+/// Whether `s` has a whitespace character outside ASCII (a no-break space, an em space…).
+/// The UTF-8 of each starts with C2, E1, E2 or E3 (a test checks every character), so only
+/// characters starting with those bytes are decoded: typographic text has many E2s (quotes,
+/// dashes), and decoding those alone is far cheaper than decoding every character.
+fn has_non_ascii_space(s: &str) -> bool {
+    let b = s.as_bytes();
+    let space_at = |i: usize| s[i..].chars().next().is_some_and(char::is_whitespace);
+    memchr::memchr3_iter(0xC2, 0xE1, 0xE2, b).any(space_at)
+        || memchr::memchr_iter(0xE3, b).any(space_at)
+}
+
 /// The association `name` of a pointer record's original.
 pub const DUPLICATE_OF_ASSOCIATION: &str = "duplicate-of";
 
@@ -355,10 +367,33 @@ mod counting {
             "tab\tand\nnewline\r\nand\x0Bvertical\x0Cfeed",
             "Zürich,\u{a0}non-breaking\u{2003}em space\u{3000}ideographic",
             "MOSCOW, March 25 (Reuters) - Russia asked.\n\nMore.",
+            "\u{201C}Quoted,\u{201D} she said \u{2013} it\u{2019}s \u{2014}done\u{2014} now.",
+            "\u{2019}\u{2019} \u{2003}\u{2019}x\u{205F}y\u{1680}z\u{85}w\u{2028}v",
+            "日本語の文 と 空白\u{3000}全角",
         ] {
             assert_eq!(word_count(s), s.split_whitespace().count(), "{s:?}");
             assert_eq!(char_count(s), s.chars().count(), "{s:?}");
         }
+    }
+
+    /// `has_non_ascii_space` only decodes characters whose UTF-8 starts with C2, E1, E2 or
+    /// E3: every non-ASCII whitespace character does, and each is found.
+    #[test]
+    fn every_non_ascii_space_is_found() {
+        let mut buf = [0u8; 4];
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
+            if c.is_whitespace() {
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3), "{c:?}");
+                assert!(
+                    super::has_non_ascii_space(&format!("a\u{2019}{c}b")),
+                    "{c:?}"
+                );
+            }
+        }
+        assert!(!super::has_non_ascii_space(
+            "a\u{2019}\u{201C}\u{2013}é日本 b"
+        ));
     }
 }
 

@@ -137,14 +137,19 @@ fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>, size: usize) -> Str
     let mut norm = String::with_capacity(size);
     for part in parts {
         if crate::text::is_collapsed(part) {
-            // Already one space between words (clean paragraphs always are).
+            // Already one space between words (clean paragraphs always are, whatever their
+            // letters): the whole paragraph is one run, not one per word.
             if !part.is_empty() {
                 if !norm.is_empty() {
                     norm.push(' ');
                 }
-                let start = norm.len();
-                norm.push_str(part);
-                norm[start..].make_ascii_lowercase();
+                if part.is_ascii() {
+                    let start = norm.len();
+                    norm.push_str(part);
+                    norm[start..].make_ascii_lowercase();
+                } else {
+                    push_lowercase_chars(&mut norm, part);
+                }
             }
             continue;
         }
@@ -160,21 +165,6 @@ fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>, size: usize) -> Str
                     }
                     norm.push(b.to_ascii_lowercase() as char);
                 }
-            }
-            continue;
-        }
-        // Clean paragraphs have single spaces between words whatever their letters: then
-        // the whole paragraph is one run, not one per word.
-        let single_spaced = !part.starts_with(' ')
-            && !part.ends_with(' ')
-            && !part.contains("  ")
-            && part.chars().all(|c| c == ' ' || !c.is_whitespace());
-        if single_spaced {
-            if !part.is_empty() {
-                if !norm.is_empty() {
-                    norm.push(' ');
-                }
-                push_lowercase_chars(&mut norm, part);
             }
             continue;
         }
