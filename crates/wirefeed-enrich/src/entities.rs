@@ -145,10 +145,7 @@ impl OrgPatterns {
     /// The pattern for `text`: ASCII classes when no other character of it is a letter or a
     /// space (typographic quotes and dashes are neither, and `’` is the same literal in both).
     pub(crate) fn pattern_for(&self, text: &str) -> &regex::Regex {
-        let ascii_classes_agree = text
-            .chars()
-            .all(|c| c.is_ascii() || !(c.is_alphanumeric() || c.is_whitespace()));
-        if ascii_classes_agree {
+        if wirefeed_model::chars::ascii_classes_suffice(text) {
             &self.ascii
         } else {
             &self.re

@@ -12,6 +12,7 @@
 //!
 //! This crate does no I/O.
 
+pub mod chars;
 mod dead_letter;
 mod item;
 mod ninjs;

@@ -316,7 +316,7 @@ fn char_count(s: &str) -> usize {
 /// whitespace is ASCII (wire text nearly always, also with typographic punctuation, and all
 /// normalized text) counting word starts byte by byte gives the same number.
 fn word_count(s: &str) -> usize {
-    if !s.is_ascii() && has_non_ascii_space(s) {
+    if !s.is_ascii() && crate::chars::any_rare_char(s, char::is_whitespace) {
         return s.split_whitespace().count();
     }
     // The ASCII chars `char::is_whitespace` accepts: space and \t \n \x0B \x0C \r (note:
@@ -337,17 +337,6 @@ fn word_count(s: &str) -> usize {
         count += usize::from(starts);
     }
     count
-}
-
-/// Whether `s` has a whitespace character outside ASCII (a no-break space, an em space…).
-/// The UTF-8 of each starts with C2, E1, E2 or E3 (a test checks every character), so only
-/// characters starting with those bytes are decoded: typographic text has many E2s (quotes,
-/// dashes), and decoding those alone is far cheaper than decoding every character.
-fn has_non_ascii_space(s: &str) -> bool {
-    let b = s.as_bytes();
-    let space_at = |i: usize| s[i..].chars().next().is_some_and(char::is_whitespace);
-    memchr::memchr3_iter(0xC2, 0xE1, 0xE2, b).any(space_at)
-        || memchr::memchr_iter(0xE3, b).any(space_at)
 }
 
 /// The association `name` of a pointer record's original.
@@ -374,26 +363,6 @@ mod counting {
             assert_eq!(word_count(s), s.split_whitespace().count(), "{s:?}");
             assert_eq!(char_count(s), s.chars().count(), "{s:?}");
         }
-    }
-
-    /// `has_non_ascii_space` only decodes characters whose UTF-8 starts with C2, E1, E2 or
-    /// E3: every non-ASCII whitespace character does, and each is found.
-    #[test]
-    fn every_non_ascii_space_is_found() {
-        let mut buf = [0u8; 4];
-        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
-            if c.is_whitespace() {
-                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
-                assert!(matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3), "{c:?}");
-                assert!(
-                    super::has_non_ascii_space(&format!("a\u{2019}{c}b")),
-                    "{c:?}"
-                );
-            }
-        }
-        assert!(!super::has_non_ascii_space(
-            "a\u{2019}\u{201C}\u{2013}é日本 b"
-        ));
     }
 }
 

@@ -131,10 +131,7 @@ pub(crate) fn infer_date(month: u32, day: u32, reference: DateTime<Utc>) -> Opti
 fn captures(p: &str) -> Option<regex::Captures<'_>> {
     let end = DATELINE.find(p)?.end();
     let head = &p[..end];
-    let ascii_classes_agree = head
-        .chars()
-        .all(|c| c.is_ascii() || !(c.is_alphanumeric() || c.is_whitespace()));
-    let pattern: &Regex = if ascii_classes_agree {
+    let pattern: &Regex = if wirefeed_model::chars::ascii_classes_suffice(head) {
         &DATELINE_ASCII
     } else {
         &DATELINE

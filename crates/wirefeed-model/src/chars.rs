@@ -1,0 +1,59 @@
+//! Character checks shared by the text stages, for text that is mostly ASCII.
+
+/// Whether a character of `s` whose UTF-8 starts with C2, E1, E2, E3 or EF satisfies `pred`.
+/// Every non-ASCII whitespace character, C1 control, soft hyphen, zero-width space and byte
+/// order mark starts with one of those bytes (a test walks all of Unicode), so for a `pred`
+/// true only of such characters this is exact, while decoding only them: typographic text has
+/// many E2s (quotes, dashes), and decoding those alone is far cheaper than every character.
+pub fn any_rare_char(s: &str, pred: impl Fn(char) -> bool) -> bool {
+    let b = s.as_bytes();
+    // Lead bytes are character boundaries, so the slice is valid.
+    let at = |i: usize| s[i..].chars().next().is_some_and(&pred);
+    memchr::memchr3_iter(0xC2, 0xE1, 0xE2, b).any(at) || memchr::memchr2_iter(0xE3, 0xEF, b).any(at)
+}
+
+/// Whether no non-ASCII character of `s` is a letter, a number or whitespace. On such text the
+/// regex classes `\p{L}`, `\p{Lu}`, `\p{Ll}`, `\p{N}`, `\d` and `\s` answer as their ASCII
+/// versions (`[A-Za-z]`, `[A-Z]`, `[a-z]`, `[0-9]`, ASCII space), so a pattern written with
+/// ASCII classes finds what its Unicode original finds, with a far smaller automaton.
+/// Typographic quotes and dashes are none of those.
+pub fn ascii_classes_suffice(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii() || !(c.is_alphanumeric() || c.is_whitespace()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The characters `any_rare_char` is exact for all start with its lead bytes.
+    #[test]
+    fn every_non_ascii_space_and_invisible_character_is_found() {
+        let mut buf = [0u8; 4];
+        let rare = |c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '\u{AD}' | '\u{200B}' | '\u{FEFF}')
+        };
+        for c in (0x80..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| rare(c))
+        {
+            let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+            assert!(matches!(lead, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF), "{c:?}");
+            assert!(
+                any_rare_char(&format!("a\u{2019}{c}b"), |x| x == c),
+                "{c:?}"
+            );
+        }
+        assert!(!any_rare_char("a\u{2019}\u{201C}\u{2013}é日本 b", rare));
+    }
+
+    #[test]
+    fn ascii_classes_suffice_without_non_ascii_letters_digits_or_spaces() {
+        assert!(ascii_classes_suffice(
+            "MOSCOW, March 25 (Reuters) \u{2013} it\u{2019}s"
+        ));
+        for s in ["SÃO PAULO -", "Zürich", "March\u{a0}25", "Ag\u{663}"] {
+            assert!(!ascii_classes_suffice(s), "{s:?}");
+        }
+    }
+}
