@@ -3,12 +3,14 @@
 //! real Kafka broker, and measures it side by side with two baselines in the same run: the raw
 //! rdkafka producer sending the very records wirefeed produced (the physical limit), the
 //! Python reference pipeline in `bench/python_pipeline.py` and, when built, the Benthos
-//! pipeline in `bench/benthos`. Ratios measured in one run hold on a noisy, shared machine
-//! where absolute numbers do not.
+//! pipeline in `bench/benthos`. Ratios of runs adjacent in time hold on a noisy, shared
+//! machine where absolute numbers do not; each scale runs several rounds, in alternating
+//! order, and reports the median of the per-round ratios.
 //!
 //! Not part of `cargo test`; `scripts/bench` runs it and regenerates `BENCHMARKS.md`.
 //! Layout: `corpus` (stories and feeds), `server` (the feed publisher), `run` (one wirefeed
-//! run and its numbers), `kafka` (topics, tailing consumer, raw producer), `report`.
+//! run and its numbers), `kafka` (topics, tailing consumer, raw producer), `report`,
+//! `spread` (medians of rounds).
 
 mod corpus;
 mod kafka;
@@ -16,15 +18,17 @@ mod report;
 mod restart;
 mod run;
 mod server;
+mod spread;
 mod steady;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
 
-use report::{PeerResult, Report, ScaleResult};
+use report::{PeerResult, Report, RoundResult, ScaleResult, WirefeedResult};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,6 +52,10 @@ struct Args {
     /// feed (ever larger documents; memory then grows with the documents in flight).
     #[arg(long, value_enum, default_value = "feeds")]
     scale_by: ScaleBy,
+    /// Rounds per scale of wirefeed, the raw producer (with and without state entries) and
+    /// Benthos, in alternating order; ratios are the median of the per-round ratios.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+    rounds: u16,
     /// Kafka bootstrap servers.
     #[arg(long, env = "WIREFEED_TEST_BROKERS", default_value = "127.0.0.1:9092")]
     brokers: String,
@@ -57,14 +65,14 @@ struct Args {
     /// Third-party corpora; Reuters-21578 bodies are used when present.
     #[arg(long, env = "WIREFEED_CORPORA", default_value = "../shared/corpora")]
     corpora: PathBuf,
-    /// Python interpreter with bench/requirements.txt installed; the Python baseline runs at
-    /// the first scale only when given.
+    /// Python interpreter with bench/requirements.txt installed; the Python baseline runs
+    /// once, in round 0 of the first scale, when given.
     #[arg(long)]
     python: Option<PathBuf>,
     #[arg(long, default_value = "bench/python_pipeline.py")]
     python_script: PathBuf,
     /// The Benthos pipeline binary (`go build -C bench/benthos -o ../../target/benthos-pipeline .`);
-    /// the Benthos baseline runs at every scale when given.
+    /// the Benthos baseline runs in every round of every scale when given.
     #[arg(long)]
     benthos: Option<PathBuf>,
     /// Taxonomy the Python pipeline tags with (wirefeed uses its built-in copy of it).
@@ -231,78 +239,40 @@ async fn main() -> anyhow::Result<()> {
     report.batch = args.batch;
     warm_up(&args, &corpus).await?;
 
+    report.rounds = args.rounds.into();
     for (n, &scale) in args.scale.iter().enumerate() {
         let (feed_count, per_feed) = match args.scale_by {
             ScaleBy::Feeds => (args.feeds * scale, args.items),
             ScaleBy::Items => (args.feeds, args.items * scale),
         };
         let (docs, items, expected_accepted) = feed_docs(&args, &corpus, feed_count, per_feed);
-        let server = server::FeedServer::start(docs).await?;
-        let work = tempfile::tempdir()?;
-        let topic = unique("bench.wirefeed");
         eprintln!(
-            "wirefeed-bench: scale {scale}: {feed_count} feeds × {per_feed} items → topic {topic}"
+            "wirefeed-bench: scale {scale}: {feed_count} feeds × {per_feed} items, {} rounds",
+            args.rounds
         );
-        let settings = run::Settings {
+        let ctx = ScaleRun {
+            args: &args,
             wirefeed: &wirefeed,
-            brokers: &args.brokers,
-            topic: &topic,
-            poll_interval: &args.poll_interval,
-            exactly_once: args.exactly_once,
-            compression: &args.compression,
-            batch: args.batch,
-            timeout: Duration::from_secs(args.timeout_secs),
+            feed_bytes: docs.iter().map(|d| d.len() as u64).sum(),
+            docs,
+            items,
         };
-        let mut wf = run::run_wirefeed(&settings, &server, items, work.path()).await?;
-        eprintln!(
-            "wirefeed-bench: wirefeed {} stories in {:.2} s",
-            wf.acked, wf.seconds
-        );
-
-        let records = std::sync::Arc::new(std::mem::take(&mut wf.records));
-        let raw = run_raw(&args, records.clone(), None).await?;
-        let state = read_back(
-            kafka::Tail::start(&args.brokers, &format!("{topic}.state"))?,
-            records.len() as u64,
-        )
-        .await
-        .context("reading wirefeed's state topic back")?;
-        let raw_with_state =
-            run_raw(&args, records.clone(), Some(std::sync::Arc::new(state))).await?;
-
-        let python = match (&args.python, n) {
-            (Some(py), 0) => {
-                let mut cmd = std::process::Command::new(py);
-                cmd.arg(&args.python_script)
-                    .arg("--taxonomy")
-                    .arg(&args.taxonomy);
-                Some(run_peer(&args, "Python", cmd, &server).await?)
-            }
-            _ => None,
-        };
-        // Benthos is fast enough to run at every scale; Python only at the first.
-        let benthos = match &args.benthos {
-            Some(bin) => {
-                let mut cmd = std::process::Command::new(bin);
-                cmd.args(["--batch", &args.batch.to_string()]);
-                Some(run_peer(&args, "Benthos", cmd, &server).await?)
-            }
-            _ => None,
-        };
-        let record_bytes = records.iter().map(|r| r.payload.len() as u64).sum();
+        let mut input = None;
+        let mut rounds = Vec::new();
+        for round in 0..usize::from(args.rounds) {
+            // Python takes ~40 s at 1×: once, in round 0 of the first scale.
+            let python = n == 0 && round == 0 && args.python.is_some();
+            let steps = steps(round, python, args.benthos.is_some());
+            rounds.push(run_round(&ctx, round, &steps, &mut input).await?);
+        }
         report.scales.push(ScaleResult::new(
             scale,
             feed_count,
             per_feed,
             items,
             expected_accepted,
-            server.total_bytes(),
-            record_bytes,
-            &wf,
-            raw,
-            Some(raw_with_state),
-            python,
-            benthos,
+            ctx.feed_bytes,
+            rounds,
         ));
     }
     report.print();
@@ -325,6 +295,163 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The settings every wirefeed run takes from the command line.
+fn settings<'a>(
+    args: &'a Args,
+    wirefeed: &'a std::path::Path,
+    topic: &'a str,
+    poll_interval: &'a str,
+) -> run::Settings<'a> {
+    run::Settings {
+        wirefeed,
+        brokers: &args.brokers,
+        topic,
+        poll_interval,
+        exactly_once: args.exactly_once,
+        compression: &args.compression,
+        batch: args.batch,
+        timeout: Duration::from_secs(args.timeout_secs),
+    }
+}
+
+/// What every round at one scale shares.
+struct ScaleRun<'a> {
+    args: &'a Args,
+    wirefeed: &'a std::path::Path,
+    docs: Vec<String>,
+    items: u64,
+    feed_bytes: u64,
+}
+
+/// What every raw run at a scale sends: the records and state entries read back from round
+/// 0's wirefeed run, so every round's raw runs send the same bytes.
+struct RawInput {
+    records: Arc<Vec<kafka::Record>>,
+    state: Arc<Vec<kafka::Record>>,
+}
+
+/// One run of a round.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Step {
+    Wirefeed,
+    Raw,
+    RawWithState,
+    Python,
+    Benthos,
+}
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::Wirefeed => "wirefeed",
+            Step::Raw => "raw",
+            Step::RawWithState => "raw+state",
+            Step::Python => "Python",
+            Step::Benthos => "Benthos",
+        }
+    }
+}
+
+/// The runs of `round` in order: wirefeed first in even rounds (round 0 must, as the raw runs
+/// send its records), last in odd ones, so that neither wirefeed nor its baselines always run
+/// second on a broker the other has just warmed or left busy.
+fn steps(round: usize, python: bool, benthos: bool) -> Vec<Step> {
+    let mut steps = vec![Step::Wirefeed, Step::Raw, Step::RawWithState];
+    steps.extend(python.then_some(Step::Python));
+    steps.extend(benthos.then_some(Step::Benthos));
+    if round % 2 == 1 {
+        steps.reverse();
+    }
+    steps
+}
+
+/// One round: each of `steps` once, against a feed server of the round's own (it records
+/// when each feed was first served, the start of wirefeed's time). Round 0 fills `input`.
+async fn run_round(
+    ctx: &ScaleRun<'_>,
+    round: usize,
+    steps: &[Step],
+    input: &mut Option<RawInput>,
+) -> anyhow::Result<RoundResult> {
+    let args = ctx.args;
+    let order: Vec<String> = steps.iter().map(|s| s.name().to_string()).collect();
+    eprintln!("wirefeed-bench: round {round}: {}", order.join(", "));
+    let server = server::FeedServer::start(ctx.docs.clone()).await?;
+    let no_input = || anyhow::anyhow!("a raw run before round 0's wirefeed run");
+    let (mut wf, mut raw, mut raw_with_state, mut python, mut benthos) =
+        (None, None, None, None, None);
+    for step in steps {
+        match step {
+            Step::Wirefeed => {
+                let (mut run, topic) = run_wirefeed(ctx, &server).await?;
+                wf = Some(WirefeedResult::new(&run, ctx.feed_bytes));
+                if input.is_none() {
+                    let state = read_back(
+                        kafka::Tail::start(&args.brokers, &format!("{topic}.state"))?,
+                        run.records.len() as u64,
+                    )
+                    .await
+                    .context("reading wirefeed's state topic back")?;
+                    *input = Some(RawInput {
+                        records: Arc::new(std::mem::take(&mut run.records)),
+                        state: Arc::new(state),
+                    });
+                }
+            }
+            Step::Raw => {
+                let i = input.as_ref().ok_or_else(no_input)?;
+                raw = Some(run_raw(args, i.records.clone(), None).await?);
+            }
+            Step::RawWithState => {
+                let i = input.as_ref().ok_or_else(no_input)?;
+                let state = Some(i.state.clone());
+                raw_with_state = Some(run_raw(args, i.records.clone(), state).await?);
+            }
+            Step::Python => {
+                let py = args.python.as_ref().context("no --python")?;
+                let mut cmd = std::process::Command::new(py);
+                cmd.arg(&args.python_script)
+                    .arg("--taxonomy")
+                    .arg(&args.taxonomy);
+                python = Some(run_peer(args, "Python", cmd, &server).await?);
+            }
+            Step::Benthos => {
+                let bin = args.benthos.as_ref().context("no --benthos")?;
+                let mut cmd = std::process::Command::new(bin);
+                cmd.args(["--batch", &args.batch.to_string()]);
+                benthos = Some(run_peer(args, "Benthos", cmd, &server).await?);
+            }
+        }
+    }
+    Ok(RoundResult::new(
+        round,
+        order,
+        wf.context("a round without a wirefeed run")?,
+        raw.context("a round without a raw run")?,
+        raw_with_state,
+        python,
+        benthos,
+    ))
+}
+
+/// One wirefeed run on a fresh topic (so a fresh transactional id) and work directory (so a
+/// fresh state): no round resumes another's. Returns the run and its topic.
+async fn run_wirefeed(
+    ctx: &ScaleRun<'_>,
+    server: &server::FeedServer,
+) -> anyhow::Result<(run::WirefeedRun, String)> {
+    let work = tempfile::tempdir()?;
+    let topic = unique("bench.wirefeed");
+    eprintln!("wirefeed-bench: wirefeed → topic {topic}");
+    let settings = settings(ctx.args, ctx.wirefeed, &topic, &ctx.args.poll_interval);
+    let wf = run::run_wirefeed(&settings, server, ctx.items, work.path()).await?;
+    eprintln!(
+        "wirefeed-bench: wirefeed {} stories in {:.2} s",
+        wf.acked, wf.seconds
+    );
+    Ok((wf, topic))
+}
+
 async fn steady(
     args: &Args,
     rate: f64,
@@ -337,16 +464,7 @@ async fn steady(
         "wirefeed-bench: steady {rate} items/s for {} s over {} feeds → topic {topic}",
         args.steady_secs, args.steady_feeds
     );
-    let settings = run::Settings {
-        wirefeed,
-        brokers: &args.brokers,
-        topic: &topic,
-        poll_interval: &args.steady_poll,
-        exactly_once: args.exactly_once,
-        compression: &args.compression,
-        batch: args.batch,
-        timeout: Duration::from_secs(args.timeout_secs),
-    };
+    let settings = settings(args, wirefeed, &topic, &args.steady_poll);
     let a = steady::SteadyArgs {
         rate,
         duration: Duration::from_secs(args.steady_secs),
@@ -446,8 +564,8 @@ async fn warm_up(args: &Args, corpus: &[corpus::Story]) -> anyhow::Result<()> {
 /// is by position, not by story) to a fresh `compact,delete` topic: what wirefeed sends.
 async fn run_raw(
     args: &Args,
-    records: std::sync::Arc<Vec<kafka::Record>>,
-    state: Option<std::sync::Arc<Vec<kafka::Record>>>,
+    records: Arc<Vec<kafka::Record>>,
+    state: Option<Arc<Vec<kafka::Record>>>,
 ) -> anyhow::Result<kafka::RawResult> {
     let raw_topic = unique(if state.is_some() {
         "bench.rawstate"
@@ -566,4 +684,23 @@ async fn run_peer(
         r.stories, r.seconds
     );
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_rounds_run_in_reverse_and_python_only_where_asked() {
+        use Step::*;
+        assert_eq!(
+            steps(0, true, true),
+            [Wirefeed, Raw, RawWithState, Python, Benthos]
+        );
+        assert_eq!(
+            steps(1, false, true),
+            [Benthos, RawWithState, Raw, Wirefeed]
+        );
+        assert_eq!(steps(2, false, false), [Wirefeed, Raw, RawWithState]);
+    }
 }

@@ -87,10 +87,6 @@ impl FeedServer {
         let p = self.shared.phase.lock().expect("phase lock");
         p.first_served.iter().filter(|t| t.is_some()).count()
     }
-
-    pub fn total_bytes(&self) -> u64 {
-        self.shared.feeds.iter().map(|f| f.body.len() as u64).sum()
-    }
 }
 
 impl Drop for FeedServer {
