@@ -395,6 +395,7 @@ proptest::proptest! {
                 "President", "Minister", "Prime", "Deputy", "Secretary", "of", "State",
                 "Defence", "Sen.", "Senator", "Sen", "Rep.", "aide", "spokesman", "adviser",
                 "Gen.", "General", "Chief", "Executive", "Pres", "Ex", "x", "_", "Sergei",
+                "Senate", "Senat", "Directive", "Kingdom", "Homes", "aides", "Chair",
                 "Shoigu", "Jean-Claude", "MacSwan", "Émile", "Zoë", "the", "said", "Monday",
                 " ", " ", " ", "  ", ", ", ",", ".", "-", "\n", "\u{a0}", "é", "’", "1",
             ]),
