@@ -1,8 +1,6 @@
 //! Places, organisations and people: from gazetteer hits, the dateline, the credits, and
 //! title-plus-name patterns ("Defence Minister Sergei Shoigu", "adviser, Yuri Ushakov").
 
-use std::collections::HashSet;
-
 use aho_corasick::AhoCorasick;
 use regex::RegexBuilder;
 use regex_automata::{meta, Anchored, Input};
@@ -265,7 +263,7 @@ pub(crate) struct PeopleFinder {
     /// Literal prefixes of the titles; `None` if they could not be extracted as a finite set
     /// (the pattern is then searched unanchored, as before).
     starts: Option<TitleStarts>,
-    stop: HashSet<String>,
+    stop: foldhash::HashSet<String>,
 }
 
 impl PeopleFinder {
@@ -274,7 +272,7 @@ impl PeopleFinder {
         let pattern = format!(
             r"(?-u:\b)(?:{titles}),?\s+(?P<name>{TOKEN}(?:\s+(?:\p{{Lu}}\.\s+)?{TOKEN}){{0,3}})"
         );
-        let mut stop: HashSet<String> = NOT_NAMES.iter().map(|s| s.to_string()).collect();
+        let mut stop: foldhash::HashSet<String> = NOT_NAMES.iter().map(|s| s.to_string()).collect();
         stop.extend(gaz.single_words());
         PeopleFinder {
             // The pattern is a constant, so a failure is a programming error caught by every test.

@@ -1,7 +1,7 @@
 //! The entity gazetteer: countries, cities, regions and organisations, parsed from TOML
 //! (`config/gazetteer.toml`, compiled in as [`crate::DEFAULT_GAZETTEER`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -58,9 +58,9 @@ pub struct Gazetteer {
     /// Capitals and other cities, in file order.
     pub(crate) cities: Vec<City>,
     /// Lower-cased city name → index into `cities`, for datelines.
-    city_index: HashMap<String, usize>,
+    city_index: foldhash::HashMap<String, usize>,
     /// Lower-cased country name or alias → index into `countries`, for datelines.
-    country_index: HashMap<String, usize>,
+    country_index: foldhash::HashMap<String, usize>,
 }
 
 impl Gazetteer {
@@ -76,8 +76,8 @@ impl Gazetteer {
             };
         let mut codes = HashSet::new();
         let mut cities = Vec::new();
-        let mut city_index = HashMap::new();
-        let mut country_index = HashMap::new();
+        let mut city_index = foldhash::HashMap::default();
+        let mut country_index = foldhash::HashMap::default();
         for (i, c) in raw.country.iter().enumerate() {
             let code = c.code.get_ref();
             if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {

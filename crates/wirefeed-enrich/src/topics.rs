@@ -137,7 +137,7 @@ pub(crate) struct InnerForms {
     /// The context and exclude topics inside each key of the phrase matcher, lower-cased:
     /// what [`InnerForms::mark`] would find in a hit of that key, computed once instead of
     /// per hit (the automaton run per hit was ~3% of the service's CPU in a profile).
-    by_key: HashMap<String, Box<[Target]>>,
+    by_key: foldhash::HashMap<String, Box<[Target]>>,
 }
 
 impl InnerForms {
@@ -171,7 +171,7 @@ impl InnerForms {
         let mut inner = InnerForms {
             ac,
             targets,
-            by_key: HashMap::new(),
+            by_key: foldhash::HashMap::default(),
         };
         for key in keys {
             let text = key.to_lowercase();
