@@ -185,10 +185,7 @@ fn lowercase_words<'a>(parts: impl Iterator<Item = &'a str>, size: usize) -> Str
 fn push_lowercase_chars(out: &mut String, s: &str) {
     let mut rest = s;
     while !rest.is_empty() {
-        let ascii = rest
-            .bytes()
-            .position(|b| !b.is_ascii())
-            .unwrap_or(rest.len());
+        let ascii = wirefeed_model::chars::ascii_prefix_len(rest.as_bytes());
         let start = out.len();
         out.push_str(&rest[..ascii]);
         out[start..].make_ascii_lowercase();
@@ -392,9 +389,8 @@ fn detect_fast(sample: &str) -> Option<Option<&'static str>> {
     // Letters decide: typographic quotes, dashes, currency signs and no-break spaces are
     // everywhere in English news (a tenth of BBC News samples have one), and sent such text to
     // whatlang, ~10x slower, for an answer whichlang gives as well.
-    // `is_ascii` first: most samples are, and it is a vectorized byte scan, not a decode.
-    let ascii_letters =
-        sample.is_ascii() || sample.chars().all(|c| c.is_ascii() || !c.is_alphabetic());
+    // Only the non-ASCII characters are decoded (most samples have none or a few quotes).
+    let ascii_letters = wirefeed_model::chars::non_ascii_chars(sample).all(|c| !c.is_alphabetic());
     if ascii_letters {
         let enough_letters = sample
             .bytes()

@@ -43,10 +43,7 @@ pub(crate) fn words_into<'a>(
         }
         let mut rest = p;
         while !rest.is_empty() {
-            let (stretch, next) = match rest
-                .char_indices()
-                .find(|&(_, c)| !c.is_ascii() && !c.is_alphanumeric())
-            {
+            let (stretch, next) = match first_non_ascii_separator(rest) {
                 Some((i, c)) => (&rest[..i], &rest[i + c.len_utf8()..]),
                 None => (rest, ""),
             };
@@ -60,6 +57,20 @@ pub(crate) fn words_into<'a>(
             }
             rest = next;
         }
+    }
+}
+
+/// The first non-ASCII character of `s` that is not alphanumeric, and where it is; only
+/// non-ASCII characters are decoded.
+fn first_non_ascii_separator(s: &str) -> Option<(usize, char)> {
+    let mut i = 0;
+    loop {
+        i += wirefeed_model::chars::ascii_prefix_len(&s.as_bytes()[i..]);
+        let c = s.get(i..)?.chars().next()?;
+        if !c.is_alphanumeric() {
+            return Some((i, c));
+        }
+        i += c.len_utf8();
     }
 }
 
