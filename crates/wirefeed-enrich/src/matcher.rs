@@ -337,7 +337,7 @@ fn casing_ok(casing: &Casing, found: &str) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    wirefeed_model::chars::is_alphanumeric(c)
 }
 
 /// True when the match neither starts nor ends inside a word. A match that itself ends in

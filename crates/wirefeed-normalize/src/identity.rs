@@ -351,13 +351,7 @@ pub fn detect_language(
         text.push('\n');
         text.push_str(p);
     }
-    let cut = if text.is_ascii() {
-        text.len().min(max_chars)
-    } else {
-        text.char_indices()
-            .nth(max_chars)
-            .map_or(text.len(), |(i, _)| i)
-    };
+    let cut = char_boundary_after(&text, max_chars);
     let sample = &text[..cut];
     if detector == LanguageDetector::Fast {
         if let Some(code) = detect_fast(sample) {
@@ -376,6 +370,25 @@ pub fn detect_language(
     Some(short.to_string())
 }
 
+/// The byte offset of the `n`th character of `s` (`s.len()` if it has fewer): past the ASCII
+/// prefix, characters are counted as the bytes that start one, without decoding.
+fn char_boundary_after(s: &str, n: usize) -> usize {
+    let ascii = wirefeed_model::chars::ascii_prefix_len(s.as_bytes());
+    if ascii >= n {
+        return n;
+    }
+    s.bytes()
+        .enumerate()
+        .skip(ascii)
+        .filter(|&(_, b)| !is_continuation(b))
+        .nth(n - ascii)
+        .map_or(s.len(), |(i, _)| i)
+}
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
 /// Whether the `Fast` detector answers `sample` (a sample as [`detect_language`] cuts it)
 /// without whatlang: for the evaluation (`examples/lang_eval.rs`), which reports how often.
 #[doc(hidden)]
@@ -390,7 +403,8 @@ fn detect_fast(sample: &str) -> Option<Option<&'static str>> {
     // everywhere in English news (a tenth of BBC News samples have one), and sent such text to
     // whatlang, ~10x slower, for an answer whichlang gives as well.
     // Only the non-ASCII characters are decoded (most samples have none or a few quotes).
-    let ascii_letters = wirefeed_model::chars::non_ascii_chars(sample).all(|c| !c.is_alphabetic());
+    let ascii_letters = wirefeed_model::chars::non_ascii_chars(sample)
+        .all(|c| !wirefeed_model::chars::is_alphabetic(c));
     if ascii_letters {
         let enough_letters = sample
             .bytes()
@@ -1405,6 +1419,21 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(primary_language(input).as_deref(), want, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn char_boundary_after_counts_characters() {
+        for s in [
+            "",
+            "abc",
+            "a\u{2019}b\u{201c}c\u{e9}\u{1F600}d",
+            "\u{1F600}\u{1F600}",
+        ] {
+            for n in 0..8 {
+                let want = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+                assert_eq!(char_boundary_after(s, n), want, "{s:?} {n}");
+            }
         }
     }
 }

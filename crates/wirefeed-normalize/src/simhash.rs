@@ -67,7 +67,7 @@ fn first_non_ascii_separator(s: &str) -> Option<(usize, char)> {
     loop {
         i += wirefeed_model::chars::ascii_prefix_len(&s.as_bytes()[i..]);
         let c = s.get(i..)?.chars().next()?;
-        if !c.is_alphanumeric() {
+        if !wirefeed_model::chars::is_alphanumeric(c) {
             return Some((i, c));
         }
         i += c.len_utf8();
