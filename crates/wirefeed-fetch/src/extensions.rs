@@ -5,10 +5,11 @@
 //! Two halves, so the service's hot path pays almost nothing for a view only the operator tool
 //! prints:
 //!
-//! - at parse time, [`take`] *moves* the few source elements the projections read out of the
+//! - at parse time, [`take`] detaches the few source elements the projections read from the
 //!   element tree `feed.rs` builds anyway (for the RSS fills and the spec checks) and is about
 //!   to drop: extension elements, RSS items' non-spec leaves, raw dates, generator, rights,
-//!   images. No text is copied; for JSON Feed a handful of short strings are.
+//!   images. Only these are copied out of the document text the tree borrows from (most
+//!   news items have none); for JSON Feed a handful of short strings are.
 //! - [`put_feed`] and [`put_item`] build gofeed's JSON from them only when
 //!   [`Document::to_universal`](crate::Document::to_universal) runs.
 //!
@@ -19,6 +20,8 @@
 //! `{name, value, attrs, children}` with children keyed by local name; `dcExt` and `itunesExt`
 //! read the `dc` and `itunes` groups; an RSS item's elements outside the RSS spec without
 //! child elements fill `custom` (name → text).
+
+use std::borrow::Cow;
 
 use serde_json::{json, Map, Value};
 
@@ -56,7 +59,7 @@ struct Kept {
     /// (never empty), and, with the prefix emptied, the core elements a projection reads —
     /// raw dates, generator, rights, images (RSS, Atom), an RSS item's leaves outside the
     /// spec (`custom`). One list: one allocation per item at most.
-    els: Vec<Element>,
+    els: Vec<Element<'static>>,
     /// JSON Feed values.
     json: Json,
 }
@@ -73,25 +76,25 @@ struct Json {
 }
 
 impl Kept {
-    fn ext(&self) -> impl Iterator<Item = &Element> {
+    fn ext(&self) -> impl Iterator<Item = &Element<'static>> {
         self.els.iter().filter(|e| !e.prefix.is_empty())
     }
 
-    fn core(&self) -> impl Iterator<Item = &Element> {
+    fn core(&self) -> impl Iterator<Item = &Element<'static>> {
         self.els.iter().filter(|e| e.prefix.is_empty())
     }
 
-    fn push_ext(&mut self, mut e: Element, key: Key) {
+    fn push_ext(&mut self, e: Element<'_>, key: Key) {
+        let mut e = e.into_owned();
         if let Key::Canonical(k) = key {
-            if e.prefix != k {
-                e.prefix = k.to_string();
-            }
+            e.prefix = Cow::Borrowed(k);
         }
         self.els.push(e);
     }
 
-    fn push_core(&mut self, mut e: Element) {
-        e.prefix.clear();
+    fn push_core(&mut self, e: Element<'_>) {
+        let mut e = e.into_owned();
+        e.prefix = Cow::Borrowed("");
         self.els.push(e);
     }
 }
@@ -209,7 +212,7 @@ impl Scope {
         }
         let (key, k) = match uri.and_then(canonical) {
             Some(c) => (c, Key::Canonical(c)),
-            None => (e.prefix.as_str(), Key::Written),
+            None => (&*e.prefix, Key::Written),
         };
         (!matches!(key, "rss" | "rdf" | "content")).then_some(k)
     }
@@ -217,7 +220,7 @@ impl Scope {
 
 /// The child elements, to move the wanted ones out with `std::mem::take` (an empty element
 /// costs no allocation); the rest is left to drop with the tree, as before.
-fn elements(e: &mut Element) -> impl Iterator<Item = &mut Element> {
+fn elements<'e, 'a>(e: &'e mut Element<'a>) -> impl Iterator<Item = &'e mut Element<'a>> {
     e.children.iter_mut().filter_map(|n| match n {
         Node::Element(e) => Some(e),
         Node::Text(_) => None,
@@ -246,7 +249,7 @@ pub(crate) fn take(mut root: Element, doc: &mut Document) {
                 if let Some(key) = scope.extension_key(c, Format::Atom) {
                     feed.push_ext(std::mem::take(c), key);
                 } else if matches!(
-                    c.name.as_str(),
+                    &*c.name,
                     "updated" | "modified" | "generator" | "rights" | "copyright" | "logo" | "icon"
                 ) {
                     feed.push_core(std::mem::take(c));
@@ -296,8 +299,8 @@ fn rss_walk(
                 rss_walk(c, depth + 1, scope, feed, items);
             }
         } else if depth == 0 && c.name == "image" {
-            let mut image = std::mem::take(c);
-            image.prefix.clear();
+            let mut image = std::mem::take(c).into_owned();
+            image.prefix = Cow::Borrowed("");
             feed.els.insert(0, image);
         } else if depth == 0 && c.name == "channel" {
             rss_walk(c, 1, scope, feed, items);
@@ -353,10 +356,7 @@ fn atom_entry(entry: &mut Element, scope: &mut Scope) -> Kept {
         let inner = scope.enter(c);
         if let Some(key) = scope.extension_key(c, Format::Atom) {
             x.push_ext(std::mem::take(c), key);
-        } else if matches!(
-            c.name.as_str(),
-            "published" | "issued" | "updated" | "modified"
-        ) {
+        } else if matches!(&*c.name, "published" | "issued" | "updated" | "modified") {
             x.push_core(std::mem::take(c));
         }
         scope.0.truncate(inner);
@@ -420,7 +420,7 @@ fn extension_json(e: &Element) -> Value {
     let attrs: Map<String, Value> = e
         .attrs
         .iter()
-        .map(|(k, v)| (Element::attr_name(k).to_string(), Value::String(v.clone())))
+        .map(|(k, v)| (Element::attr_name(k).to_string(), Value::from(&**v)))
         .collect();
     let mut children: Map<String, Value> = Map::new();
     for c in e.elements() {
@@ -459,7 +459,10 @@ fn extensions_json(els: &[Element]) -> Value {
 }
 
 /// An extension group (`key` is never empty; core elements have an empty prefix).
-fn group<'a>(ext: &'a [Element], key: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+fn group<'a, 't>(
+    ext: &'a [Element<'t>],
+    key: &'a str,
+) -> impl Iterator<Item = &'a Element<'t>> + 'a {
     ext.iter().filter(move |e| e.prefix == key)
 }
 
@@ -467,7 +470,11 @@ fn has(ext: &[Element], key: &str) -> bool {
     group(ext, key).next().is_some()
 }
 
-fn named<'a>(ext: &'a [Element], key: &'a str, name: &'a str) -> impl Iterator<Item = &'a Element> {
+fn named<'a, 't>(
+    ext: &'a [Element<'t>],
+    key: &'a str,
+    name: &'a str,
+) -> impl Iterator<Item = &'a Element<'t>> {
     group(ext, key).filter(move |e| e.name == name)
 }
 
@@ -683,7 +690,7 @@ fn image_json(url: Option<String>, title: Option<String>) -> Value {
     Value::Object(m)
 }
 
-fn core<'a>(x: &'a Kept, names: &[&str]) -> Option<&'a Element> {
+fn core<'a>(x: &'a Kept, names: &[&str]) -> Option<&'a Element<'static>> {
     names
         .iter()
         .find_map(|n| x.core().find(|c| c.name.eq_ignore_ascii_case(n)))
@@ -822,7 +829,7 @@ pub(crate) fn put_item(format: Format, e: &Entry, m: &mut Map<String, Value>) {
             let custom: Map<String, Value> = x
                 .core()
                 .filter(|c| !c.name.eq_ignore_ascii_case("pubDate"))
-                .map(|c| (c.name.clone(), Value::String(value_of(c))))
+                .map(|c| (c.name.to_string(), Value::String(value_of(c))))
                 .collect();
             if !custom.is_empty() {
                 m.insert("custom".into(), Value::Object(custom));

@@ -46,7 +46,7 @@ pub(crate) fn read_feed(
     // so a document this parser refuses is simply left as feed-rs read it.
     let mut ignored = Vec::new();
     if let Ok(root) = crate::xml::parse(text, &mut ignored) {
-        doc.feed.version = match root.name.as_str() {
+        doc.feed.version = match &*root.name {
             // A missing RSS version is read as 2.0 (see `upgrade_rss_version`).
             "rss" => Some(root.attr("version").unwrap_or("2.0").to_string()),
             "RDF" => Some("1.0".into()),
@@ -72,7 +72,7 @@ pub(crate) fn read_feed(
                 });
             }
         }
-        // Last: the tree is consumed (moved from, not copied).
+        // Last: the tree is consumed (the few elements kept are copied out of `text`).
         crate::extensions::take(root, &mut doc);
     } else {
         doc.hints = xml_hints(text);

@@ -187,7 +187,7 @@ fn news_item(
 fn body_of(set: &Element) -> Option<(Text, Option<String>, Option<String>)> {
     for c in set.elements() {
         let ct = c.attr("contenttype").unwrap_or("");
-        match c.name.as_str() {
+        match &*c.name {
             "inlineXML" => {
                 if let Some(nitf) = c.find("nitf") {
                     let (body, hl, by) = nitf_body(nitf);

@@ -40,7 +40,7 @@ pub(crate) fn validate(root: &Element) -> Vec<String> {
         more: 0,
     };
     root_namespace(root, &mut f);
-    match root.name.as_str() {
+    match &*root.name {
         "rss" => rss(root, &mut f),
         "RDF" => rdf(root, &mut f),
         "feed" => atom_feed(root, &mut f),
@@ -65,7 +65,7 @@ const RSS090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
 /// 1.0's, RSS 2.0's in none.
 fn root_namespace(root: &Element, f: &mut Findings) {
     let default = root.attr("xmlns");
-    match (root.name.as_str(), root.prefix.is_empty(), default) {
+    match (&*root.name, root.prefix.is_empty(), default) {
         ("feed" | "entry", true, None) => f.add(format!(
             "<{}> is in no namespace (not the Atom namespace)",
             root.name
@@ -91,7 +91,10 @@ fn root_namespace(root: &Element, f: &mut Findings) {
     }
 }
 
-pub(crate) fn core<'a>(e: &'a Element, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+pub(crate) fn core<'a, 't>(
+    e: &'a Element<'t>,
+    name: &'a str,
+) -> impl Iterator<Item = &'a Element<'t>> + 'a {
     e.elements()
         .filter(move |c| c.prefix.is_empty() && c.name == name)
 }
@@ -157,7 +160,7 @@ const REPEATABLE_EXT: &[&str] = &[
 fn duplicate_ext(e: &Element, f: &mut Findings) {
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for c in e.elements().filter(|c| !c.prefix.is_empty()) {
-        let key = (c.prefix.as_str(), c.name.as_str());
+        let key = (&*c.prefix, &*c.name);
         if REPEATABLE_EXT.contains(&key.1) {
             continue;
         }
@@ -253,7 +256,7 @@ const RDF_CHANNEL: &[&str] = &[
 /// its own default namespace is an extension and is left alone).
 fn undefined(e: &Element, known: &[&str], f: &mut Findings) {
     for c in e.elements() {
-        if c.prefix.is_empty() && c.attr("xmlns").is_none() && !known.contains(&c.name.as_str()) {
+        if c.prefix.is_empty() && c.attr("xmlns").is_none() && !known.contains(&&*c.name) {
             f.add(format!("<{}> is not defined in <{}>", c.name, e.name));
         }
     }
@@ -707,7 +710,7 @@ fn untrimmed(e: &Element, f: &mut Findings) {
         .children
         .iter()
         .filter_map(|n| match n {
-            crate::xml::Node::Text(t) => Some(t.as_str()),
+            crate::xml::Node::Text(t) => Some(&**t),
             crate::xml::Node::Element(_) => None,
         })
         .collect();
@@ -726,7 +729,7 @@ fn walk<'a>(
     scope: &mut Vec<(&'a str, &'a str)>,
     f: &mut Findings,
 ) {
-    let parent = parent_el.map_or("", |p| p.name.as_str());
+    let parent = parent_el.map_or("", |p| &*p.name);
     let mark = scope.len();
     for (prefix, uri) in e.namespaces() {
         // A namespace name is a URI reference: no whitespace inside it.
@@ -773,13 +776,13 @@ fn walk<'a>(
         && e.attr("type") == Some("xhtml")
         && matches!(parent, "feed" | "entry" | "source")
         && matches!(
-            e.name.as_str(),
+            &*e.name,
             "title" | "subtitle" | "summary" | "content" | "rights"
         )
     {
         for div in e.elements().filter(|c| c.name == "div") {
             let ns = div.attr("xmlns").or_else(|| {
-                let p = div.prefix.as_str();
+                let p = &*div.prefix;
                 let key = if p.is_empty() {
                     "xmlns".to_string()
                 } else {
@@ -799,7 +802,7 @@ fn walk<'a>(
         }
     }
     let text = || e.text();
-    match (e.prefix.as_str(), e.name.as_str()) {
+    match (&*e.prefix, &*e.name) {
         ("", "pubDate" | "lastBuildDate") => rfc822(&text(), &e.name, f),
         ("dc" | "dcterms", "date" | "modified" | "created" | "issued") => {
             w3cdtf(&text(), &e.name, f)
@@ -823,7 +826,7 @@ fn walk<'a>(
         _ => {}
     }
     for (k, v) in &e.attrs {
-        match k.as_str() {
+        match &**k {
             "href" | "src" | "resource" | "about" | "base" => {
                 // Attribute values are not trimmed: a space is a character of the URI.
                 if v.trim() != v {
@@ -899,12 +902,21 @@ pub(crate) fn integer(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
     }
 }
 
+/// ASCII marks a URI never holds unescaped (RFC 3986 leaves them out).
+fn not_in_uri(b: u8) -> bool {
+    matches!(
+        b,
+        b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`'
+    )
+}
+
 pub(crate) fn bad_uri_char(s: &str) -> Option<char> {
-    s.chars().find(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
-    })
+    // Nearly every URI is printable ASCII without those marks: one byte test each.
+    if s.bytes().all(|b| b.is_ascii_graphic() && !not_in_uri(b)) {
+        return None;
+    }
+    s.chars()
+        .find(|c| c.is_whitespace() || c.is_control() || (c.is_ascii() && not_in_uri(*c as u8)))
 }
 
 /// A URI reference (relative allowed, as Atom and `xml:base` allow).
@@ -943,10 +955,44 @@ pub(crate) fn full_url(v: &str, what: impl std::fmt::Display, f: &mut Findings) 
         f.add(format!("{what} {v:?} is not a full URL (no //host)"));
         return;
     }
+    if plain_http_url(v) {
+        return;
+    }
     match url::Url::parse(v) {
         Ok(u) if !u.cannot_be_a_base() || matches!(u.scheme(), "mailto" | "urn" | "tag") => {}
         _ => f.add(format!("{what} {v:?} is not a full URL")),
     }
+}
+
+/// `http(s)://host` with an ASCII domain name and no port or user, then anything (a path,
+/// query or fragment never fails the WHATWG parser): a URL `url::Url::parse` accepts, told
+/// without the parser's cost (most feed links). `v` has passed [`bad_uri_char`]. Hosts the
+/// parser could refuse are left to it: an `xn--` label (Punycode), a last label that may be
+/// read as an IPv4 number (leading digit), empty labels.
+fn plain_http_url(v: &str) -> bool {
+    let b = v.as_bytes();
+    let rest = match b.get(..8) {
+        Some(h) if h.eq_ignore_ascii_case(b"https://") => &b[8..],
+        _ => match b.get(..7) {
+            Some(h) if h.eq_ignore_ascii_case(b"http://") => &b[7..],
+            _ => return false,
+        },
+    };
+    let end = rest
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let host = &rest[..end];
+    let label_ok = |l: &[u8]| {
+        !l.is_empty()
+            && l.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            && !l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--"))
+    };
+    host.split(|c| *c == b'.').all(label_ok)
+        && host
+            .rsplit(|c| *c == b'.')
+            .next()
+            .is_some_and(|last| last.first().is_some_and(u8::is_ascii_alphabetic))
 }
 
 /// Atom ids: an absolute IRI; `tag:` and `urn:` by their own grammars.
@@ -2000,5 +2046,58 @@ mod tests {
             "",
             "",
         ));
+    }
+
+    /// `bad_uri_char` as it was, a scan of every character.
+    fn bad_uri_char_by_chars(s: &str) -> Option<char> {
+        s.chars().find(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+        })
+    }
+
+    #[test]
+    fn plain_http_urls_are_the_ones_the_parser_takes() {
+        for ok in [
+            "http://example.org",
+            "HTTPS://Ex-ample.org/a b?q#f",
+            "http://a.b-c.d1/x",
+        ] {
+            assert!(plain_http_url(ok), "{ok}");
+        }
+        for other in [
+            "http://",
+            "http://a..b/",
+            "http://a.b./",
+            "http://xn--a.org/",
+            "http://a.XN--b/",
+            "http://1.2.3.4/",
+            "http://a.0x1/",
+            "http://a:80/",
+            "http://u@a/",
+            "http:///a",
+            "ftp://a/",
+        ] {
+            assert!(!plain_http_url(other), "{other}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The shortcut never accepts what `url::Url::parse` refuses or cannot use as a base,
+        /// and the byte test of `bad_uri_char` agrees with the character scan.
+        #[test]
+        fn url_shortcuts_agree_with_the_full_checks(
+            scheme in "(?i)https?://|http:/|https:",
+            host in "[a-zA-Z0-9.:@xn\\-]{0,12}",
+            tail in "[/?#a-z%\\[\\]@:.\\- \\t\u{e9}\u{a0}<]{0,8}",
+        ) {
+            let v = format!("{scheme}{host}{tail}");
+            proptest::prop_assert_eq!(bad_uri_char(&v), bad_uri_char_by_chars(&v));
+            if bad_uri_char(&v).is_none() && plain_http_url(&v) {
+                let u = url::Url::parse(&v);
+                proptest::prop_assert!(u.is_ok_and(|u| !u.cannot_be_a_base()), "{v}");
+            }
+        }
     }
 }

@@ -24,7 +24,7 @@ const TRACKBACK: &str = "http://madskills.com/public/xml/rss/module/trackback/";
 
 /// An element's qualified name for messages; formatted only when a finding is reported.
 #[derive(Clone, Copy)]
-struct QName<'a>(&'a Element);
+struct QName<'a>(&'a Element<'a>);
 
 impl std::fmt::Display for QName<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,12 +36,12 @@ impl std::fmt::Display for QName<'_> {
 pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, f: &mut Findings) {
     let q = QName(e);
     match ns {
-        ITUNES => itunes(e, parent.map_or("", |p| p.name.as_str()), q, f),
+        ITUNES => itunes(e, parent.map_or("", |p| &*p.name), q, f),
         MEDIA => media(e, parent, q, f),
         GEO | ICBM | GEOURL => geo(e, q, f),
         SSE => sse(e, q, f),
         GBASE => gbase(e, parent, q, f),
-        SLASH => match e.name.as_str() {
+        SLASH => match &*e.name {
             "comments" => integer(&e.text(), q, f),
             "hit_parade" => {
                 let v = e.text();
@@ -54,7 +54,7 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
         // XHTML `meta` robots directives at feed/channel level.
         XHTML
             if e.name == "meta"
-                && parent.is_some_and(|p| matches!(p.name.as_str(), "feed" | "channel")) =>
+                && parent.is_some_and(|p| matches!(&*p.name, "feed" | "channel")) =>
         {
             match e.attr("name") {
                 Some(n) if n.eq_ignore_ascii_case("robots") => {}
@@ -85,7 +85,7 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
                     uri(s, format_args!("<{}> source", q), f);
                 }
             }
-            match e.name.as_str() {
+            match &*e.name {
                 "total" => integer(&e.text(), q, f),
                 "in-reply-to" => {}
                 // RFC 4685 defines only in-reply-to and total as elements.
@@ -105,8 +105,8 @@ pub(crate) fn check(e: &Element, ns: &str, parent: Option<&Element>, rdf: bool, 
                 }
             }
         }
-        TRACKBACK if matches!(e.name.as_str(), "ping" | "about") => {
-            if parent.is_some_and(|p| !matches!(p.name.as_str(), "item" | "entry")) {
+        TRACKBACK if matches!(&*e.name, "ping" | "about") => {
+            if parent.is_some_and(|p| !matches!(&*p.name, "item" | "entry")) {
                 f.add(format!("<{}> belongs in an item or entry", q));
             }
             if rdf {
@@ -131,7 +131,7 @@ fn raw_text(e: &Element) -> String {
     e.children
         .iter()
         .filter_map(|n| match n {
-            crate::xml::Node::Text(t) => Some(t.as_str()),
+            crate::xml::Node::Text(t) => Some(&**t),
             crate::xml::Node::Element(_) => None,
         })
         .collect()
@@ -150,7 +150,7 @@ const PAGING_RELS: &[&str] = &[
 fn itunes(e: &Element, parent: &str, q: QName<'_>, f: &mut Findings) {
     let raw = e.text();
     let v = raw.as_str();
-    match e.name.as_str() {
+    match &*e.name {
         "explicit" => {
             // The exact token: surrounding whitespace is not allowed either.
             let v = raw_text(e);
@@ -236,7 +236,7 @@ fn itunes_duration(v: &str) -> bool {
 
 fn media(e: &Element, parent: Option<&Element>, q: QName<'_>, f: &mut Findings) {
     // Media RSS: title, description and keywords appear at most once per parent.
-    if let Some(p) = parent.filter(|_| ONCE_MEDIA.contains(&e.name.as_str())) {
+    if let Some(p) = parent.filter(|_| ONCE_MEDIA.contains(&&*e.name)) {
         let mut same = p
             .elements()
             .filter(|c| c.name == e.name && c.prefix == e.prefix);
@@ -244,7 +244,7 @@ fn media(e: &Element, parent: Option<&Element>, q: QName<'_>, f: &mut Findings) 
             f.add(format!("<{}> has more than one <{q}>", p.name));
         }
     }
-    match e.name.as_str() {
+    match &*e.name {
         "content" => {
             if let Some(v) = e.attr("fileSize") {
                 if !v.trim().parse::<u64>().is_ok_and(|x| x > 0) {
@@ -431,7 +431,7 @@ fn npt(v: &str, what: impl std::fmt::Display, f: &mut Findings) {
 }
 
 fn geo(e: &Element, q: QName<'_>, f: &mut Findings) {
-    let limit = match e.name.as_str() {
+    let limit = match &*e.name {
         "lat" | "latitude" => 90.0,
         "long" | "lon" | "longitude" => 180.0,
         _ => return,
@@ -466,7 +466,7 @@ fn sse(e: &Element, q: QName<'_>, f: &mut Findings) {
             }
         }
     };
-    match e.name.as_str() {
+    match &*e.name {
         "sync" => {
             if e.attr("id").is_none() {
                 f.add(format!("<{q}> has no id attribute"));
@@ -527,7 +527,7 @@ fn gbase(e: &Element, parent: Option<&Element>, q: QName<'_>, f: &mut Findings) 
             f.add(format!("<{q}> {v:?} is not one of {}", list.join(", ")));
         }
     };
-    match e.name.as_str() {
+    match &*e.name {
         "price" | "delivery_radius" | "megapixels" | "memory" | "preparation_time"
         | "processor_speed" | "protein" | "weight"
             if !float_unit(&v) =>
@@ -612,7 +612,7 @@ fn gbase(e: &Element, parent: Option<&Element>, q: QName<'_>, f: &mut Findings) 
         "reviewer_type" => one_of(&["editorial", "user"], f),
         _ => {}
     }
-    if let Some(p) = parent.filter(|_| matches!(e.name.as_str(), "label" | "image_link")) {
+    if let Some(p) = parent.filter(|_| matches!(&*e.name, "label" | "image_link")) {
         let mut same = p
             .elements()
             .filter(|c| c.name == e.name && c.prefix == e.prefix);
@@ -922,7 +922,7 @@ const ITUNES_CATEGORIES: &[(&str, &[&str])] = &[
 /// The Conversations Network podcast vocabulary: counts, ratings, a timestamp, an image URL.
 fn conversations_network(e: &Element, q: QName<'_>, f: &mut Findings) {
     let v = e.text();
-    match e.name.as_str() {
+    match &*e.name {
         "introMilliseconds" | "ratingCount" => integer(&v, q, f),
         "ratingIndividual" if !v.parse::<u64>().is_ok_and(|x| x > 0) => {
             f.add(format!("<{q}> {v:?} is not a positive integer"));

@@ -6,35 +6,43 @@
 //! resolved — it is dropped with a warning. Only the five XML entities and character
 //! references are resolved. Depth is capped so hostile nesting cannot exhaust the stack.
 
+use std::borrow::Cow;
+
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 /// Deeper nesting than this is hostile, not news.
 const MAX_DEPTH: usize = 256;
 
+/// An element whose strings borrow from the document text wherever it holds them verbatim
+/// (names, and values and text without entity references or normalized whitespace): the tree
+/// is built for every feed and dropped right after, so copying each string out cost more than
+/// the parse itself. [`Element::into_owned`] detaches what has to outlive the text.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Element {
+pub(crate) struct Element<'a> {
     /// Local name, without namespace prefix.
-    pub name: String,
+    pub name: Cow<'a, str>,
     /// The namespace prefix as written (empty for the default namespace); the validator
     /// tells core elements from extension elements by it.
-    pub prefix: String,
+    pub prefix: Cow<'a, str>,
     /// (local name, value) pairs; `xml:lang` is kept as `lang`. Namespace declarations keep
     /// their whole name (`xmlns`, `xmlns:dc`), see [`Element::attr_name`].
-    pub attrs: Vec<(String, String)>,
-    pub children: Vec<Node>,
+    pub attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub children: Vec<Node<'a>>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) enum Node {
-    Element(Element),
-    Text(String),
+pub(crate) enum Node<'a> {
+    Element(Element<'a>),
+    /// Adjacent text (split by entity and character references, or CDATA) is one node.
+    Text(Cow<'a, str>),
 }
 
 /// Parses `text` into its root element. `warnings` gets one line per unresolved entity.
-pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, String> {
+pub(crate) fn parse<'a>(text: &'a str, warnings: &mut Vec<String>) -> Result<Element<'a>, String> {
     let mut reader = Reader::from_str(text);
-    let mut stack: Vec<Element> = vec![Element::default()];
+    let mut stack: Vec<Element<'a>> = vec![Element::default()];
     let mut unresolved = 0usize;
     loop {
         let event = reader
@@ -45,10 +53,10 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, S
                 if stack.len() > MAX_DEPTH {
                     return Err(format!("XML nested deeper than {MAX_DEPTH} elements"));
                 }
-                stack.push(element(&e, reader.decoder()));
+                stack.push(element(text, &e, reader.decoder()));
             }
             Event::Empty(e) => {
-                let el = element(&e, reader.decoder());
+                let el = element(text, &e, reader.decoder());
                 push(&mut stack, Node::Element(el));
             }
             Event::End(_) => {
@@ -60,11 +68,11 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, S
             }
             Event::Text(t) => {
                 let s = t.xml10_content().map_err(|e| format!("XML error: {e}"))?;
-                push_text(&mut stack, &s);
+                push_text(&mut stack, s);
             }
             Event::CData(t) => {
                 let s = t.decode().map_err(|e| format!("XML error: {e}"))?;
-                push_text(&mut stack, &s);
+                push_text(&mut stack, s);
             }
             Event::GeneralRef(r) => {
                 let name = r.decode().map_err(|e| format!("XML error: {e}"))?;
@@ -76,9 +84,9 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, S
                     ));
                 }
                 if let Ok(Some(c)) = r.resolve_char_ref() {
-                    push_text(&mut stack, c.encode_utf8(&mut [0; 4]));
+                    push_text(&mut stack, Cow::Owned(c.to_string()));
                 } else if let Some(v) = quick_xml::escape::resolve_predefined_entity(&name) {
-                    push_text(&mut stack, v);
+                    push_text(&mut stack, Cow::Borrowed(v));
                 } else {
                     unresolved += 1;
                     if unresolved == 1 {
@@ -105,57 +113,106 @@ pub(crate) fn parse(text: &str, warnings: &mut Vec<String>) -> Result<Element, S
         .ok_or_else(|| "XML error: no root element".to_string())
 }
 
-fn element(e: &BytesStart<'_>, decoder: quick_xml::encoding::Decoder) -> Element {
-    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-    let prefix = e
-        .name()
-        .prefix()
-        .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
-        .unwrap_or_default();
-    let attrs = e
-        .attributes()
-        .flatten()
-        .map(|a| {
-            let key = a.key.as_ref();
-            let key = if key == b"xml:lang" {
-                "lang".to_string()
-            } else if key.starts_with(b"xmlns:") {
-                String::from_utf8_lossy(key).into_owned()
-            } else {
-                String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned()
-            };
-            let value = a
-                .decoded_and_normalized_value(quick_xml::XmlVersion::Implicit1_0, decoder)
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
-            (key, value)
-        })
-        .collect();
+/// `part` as the slice of `text` it is (the events of `Reader::from_str` borrow from the
+/// input, though `BytesStart` and `Attribute` only lend them for their own lifetime), else
+/// a lossy copy.
+fn borrow<'a>(text: &'a str, part: &[u8]) -> Cow<'a, str> {
+    let start = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    match start
+        .checked_add(part.len())
+        .and_then(|end| text.get(start..end))
+    {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(String::from_utf8_lossy(part).into_owned()),
+    }
+}
+
+fn element<'a>(
+    text: &'a str,
+    e: &BytesStart<'_>,
+    decoder: quick_xml::encoding::Decoder,
+) -> Element<'a> {
+    let (name, prefix) = e.name().decompose();
+    // Most elements have no attributes: not even the iterator is worth setting up.
+    let xml_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let attrs = if e.attributes_raw().iter().all(xml_space) {
+        Vec::new()
+    } else {
+        e.attributes()
+            .flatten()
+            .map(|a| attr(text, &a, decoder))
+            .collect()
+    };
     Element {
-        name,
-        prefix,
+        name: borrow(text, name.as_ref()),
+        prefix: prefix.map(|p| borrow(text, p.as_ref())).unwrap_or_default(),
         attrs,
         children: Vec::new(),
     }
 }
 
-fn push(stack: &mut [Element], node: Node) {
+fn attr<'a>(
+    text: &'a str,
+    a: &Attribute<'_>,
+    decoder: quick_xml::encoding::Decoder,
+) -> (Cow<'a, str>, Cow<'a, str>) {
+    let key = a.key.as_ref();
+    let key = if key == b"xml:lang" {
+        Cow::Borrowed("lang")
+    } else if key.starts_with(b"xmlns:") {
+        borrow(text, key)
+    } else {
+        borrow(text, a.key.local_name().as_ref())
+    };
+    let value = match a.decoded_and_normalized_value(quick_xml::XmlVersion::Implicit1_0, decoder) {
+        Ok(Cow::Borrowed(v)) => borrow(text, v.as_bytes()),
+        Ok(Cow::Owned(v)) => Cow::Owned(v),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(&a.value).into_owned()),
+    };
+    (key, value)
+}
+
+fn push<'a>(stack: &mut [Element<'a>], node: Node<'a>) {
     if let Some(top) = stack.last_mut() {
         top.children.push(node);
     }
 }
 
-fn push_text(stack: &mut [Element], s: &str) {
+fn push_text<'a>(stack: &mut [Element<'a>], s: Cow<'a, str>) {
     if let Some(top) = stack.last_mut() {
         if let Some(Node::Text(t)) = top.children.last_mut() {
-            t.push_str(s);
+            t.to_mut().push_str(&s);
         } else {
-            top.children.push(Node::Text(s.to_string()));
+            top.children.push(Node::Text(s));
         }
     }
 }
 
-impl Element {
+impl<'t> Element<'t> {
+    /// A copy that no longer borrows from the document, for what outlives the tree.
+    pub(crate) fn into_owned(self) -> Element<'static> {
+        fn own(s: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(s.into_owned())
+        }
+        Element {
+            name: own(self.name),
+            prefix: own(self.prefix),
+            attrs: self
+                .attrs
+                .into_iter()
+                .map(|(k, v)| (own(k), own(v)))
+                .collect(),
+            children: self
+                .children
+                .into_iter()
+                .map(|n| match n {
+                    Node::Element(e) => Node::Element(e.into_owned()),
+                    Node::Text(t) => Node::Text(own(t)),
+                })
+                .collect(),
+        }
+    }
+
     /// An attribute's local name; for a namespace declaration, the prefix it declares
     /// (`xmlns:dc` → `dc`), as Go's `encoding/xml` names it.
     pub(crate) fn attr_name(key: &str) -> &str {
@@ -170,7 +227,7 @@ impl Element {
             } else {
                 k.strip_prefix("xmlns:")?
             };
-            Some((prefix, v.as_str()))
+            Some((prefix, &**v))
         })
     }
 
@@ -178,29 +235,29 @@ impl Element {
         self.attrs
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
     }
 
-    pub(crate) fn elements(&self) -> impl Iterator<Item = &Element> {
+    pub(crate) fn elements(&self) -> impl Iterator<Item = &Element<'t>> {
         self.children.iter().filter_map(|n| match n {
             Node::Element(e) => Some(e),
             Node::Text(_) => None,
         })
     }
 
-    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element<'t>> {
         self.elements().find(|e| e.name == name)
     }
 
     pub(crate) fn children_named<'a>(
         &'a self,
         name: &'a str,
-    ) -> impl Iterator<Item = &'a Element> + 'a {
+    ) -> impl Iterator<Item = &'a Element<'t>> + 'a {
         self.elements().filter(move |e| e.name == name)
     }
 
     /// The first element named `name` at any depth (depth-first), including `self`.
-    pub(crate) fn find(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn find(&self, name: &str) -> Option<&Element<'t>> {
         if self.name == name {
             return Some(self);
         }
@@ -208,7 +265,7 @@ impl Element {
     }
 
     /// Every element named `name` at any depth, in document order.
-    pub(crate) fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Element>) {
+    pub(crate) fn find_all<'a>(&'a self, name: &str, out: &mut Vec<&'a Element<'t>>) {
         for e in self.elements() {
             if e.name == name {
                 out.push(e);
@@ -223,7 +280,7 @@ impl Element {
         self.children
             .iter()
             .filter_map(|n| match n {
-                Node::Text(t) => Some(t.as_str()),
+                Node::Text(t) => Some(&**t),
                 Node::Element(_) => None,
             })
             .collect::<String>()
@@ -233,9 +290,25 @@ impl Element {
 
     /// All descendant text, whitespace collapsed.
     pub(crate) fn text(&self) -> String {
-        let mut raw = String::new();
-        self.collect_text(&mut raw);
-        raw.split_whitespace().collect::<Vec<_>>().join(" ")
+        let raw;
+        let all = match &self.children[..] {
+            // The common leaf: no concatenation needed.
+            [Node::Text(t)] => &**t,
+            _ => {
+                let mut s = String::new();
+                self.collect_text(&mut s);
+                raw = s;
+                &raw
+            }
+        };
+        let mut out = String::with_capacity(all.len());
+        for w in all.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+        out
     }
 
     fn collect_text(&self, out: &mut String) {
@@ -307,6 +380,48 @@ mod tests {
         assert_eq!(b.text(), "one & two");
         assert_eq!(b.inner_html(), "one &amp; <i>two</i>");
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn verbatim_strings_borrow_from_the_text() {
+        let mut w = Vec::new();
+        let text = "<a:r xmlns:a='u' k='v' e='1 &amp; 2'>plain<b>x &lt; y</b><![CDATA[c]]>d</a:r>";
+        let root = parse(text, &mut w).unwrap();
+        let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(_));
+        assert!(borrowed(&root.name) && borrowed(&root.prefix));
+        assert_eq!((&*root.name, &*root.prefix), ("r", "a"));
+        let attrs: Vec<_> = root
+            .attrs
+            .iter()
+            .map(|(k, v)| (&**k, &**v, borrowed(k), borrowed(v)))
+            .collect();
+        assert_eq!(
+            attrs,
+            [
+                ("xmlns:a", "u", true, true),
+                ("k", "v", true, true),
+                ("e", "1 & 2", true, false),
+            ]
+        );
+        let texts: Vec<_> = root
+            .children
+            .iter()
+            .map(|n| match n {
+                Node::Text(t) => (t.to_string(), borrowed(t)),
+                Node::Element(e) => (e.text(), false),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("plain".to_string(), true),
+                ("x < y".to_string(), false),
+                ("cd".to_string(), false),
+            ]
+        );
+        let owned = root.clone().into_owned();
+        assert!(!borrowed(&owned.name));
+        assert_eq!(owned.inner_html(), root.inner_html());
     }
 
     #[test]
