@@ -187,6 +187,13 @@ pub(crate) fn parse(paragraph: &str) -> Option<Trailer> {
     })
 }
 
+/// Compiles this module's patterns now (see `Normalizer::new`).
+pub(crate) fn force_patterns() {
+    LazyLock::force(&ROLE);
+    LazyLock::force(&NAME_SEP);
+    LazyLock::force(&LOCATED);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,6 +174,12 @@ pub(crate) fn parse(paragraph: &str, reference: DateTime<Utc>) -> Option<Datelin
     })
 }
 
+/// Compiles this module's patterns now (see `Normalizer::new`).
+pub(crate) fn force_patterns() {
+    LazyLock::force(&DATELINE);
+    LazyLock::force(&DATELINE_ASCII);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,6 +109,12 @@ pub(crate) fn parse(headline: &str) -> Headline {
     out
 }
 
+/// Compiles this module's patterns now (see `Normalizer::new`).
+pub(crate) fn force_patterns() {
+    LazyLock::force(&CAPS_PREFIX);
+    LazyLock::force(&TITLE_PREFIX);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
