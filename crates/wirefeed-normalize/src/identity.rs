@@ -808,8 +808,8 @@ struct WordCounts {
 }
 
 /// [`WordCounts`] of ASCII-letter text, on bytes: no decoding (other bytes only separate
-/// words), one pass, and words are looked up as numbers ([`word_key`]) in [`NEIGHBOUR_KEYS`]
-/// and [`ENGLISH_KEYS`], so nothing is copied and no string is compared. Neighbour words
+/// words, found 64 bytes at a time), and words are looked up as numbers ([`word_key`]) in
+/// [`NEIGHBOUR_KEYS`] and [`ENGLISH_KEYS`], so no string is compared. Neighbour words
 /// count only in lowercase: a word with a capital letter has a key no listed word has
 /// ("Yang", "Dan" and "ETA" are names in English news).
 // Not inlined, like `function_words_agree`: it is on the per-story path of `normalize`.
@@ -822,35 +822,31 @@ fn ascii_word_counts(bytes: &[u8], list: &Wordlist) -> WordCounts {
     };
     // `key` as written, `folded` lowercased: English function words count in any case
     // ("The" starts sentences, headlines are in capitals), neighbour words only in lowercase.
-    // Letters are shifted in from the right (a constant shift a byte) and the word's key is
-    // aligned once at its end; a longer word's first letters fall off the left, but no
-    // listed word is that long.
-    let (mut start, mut key, mut folded) = (0usize, 0u128, 0u128);
-    // A word ends at any other byte (and at the end: the appended space).
-    for (i, &b) in bytes.iter().chain(std::iter::once(&b' ')).enumerate() {
-        if b.is_ascii_alphabetic() {
-            key = key << 8 | u128::from(b);
-            folded = folded << 8 | u128::from(b.to_ascii_lowercase());
-            continue;
+    // No listed word is longer than 16 letters, so longer words are not looked up.
+    wirefeed_model::chars::ascii_runs(bytes, [(b'A', b'Z'), (b'a', b'z')], |start, end| {
+        counts.total += 1;
+        let len = end - start;
+        if len > ENGLISH_LONGEST.max(NEIGHBOUR_LONGEST) {
+            return;
         }
-        let len = i - start;
-        if len > 0 {
-            counts.total += 1;
-            let align = |k: u128| k << (8 * (16 - len));
-            if len <= ENGLISH_LONGEST && ENGLISH_FILTER.has(align(folded)) {
-                counts.english += 1;
-            }
-            if len <= NEIGHBOUR_LONGEST && NEIGHBOUR_FILTER.has(align(key)) {
-                // Letters only, so ASCII: never an error.
-                let w = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
-                // A word of the answered language's own list counts for it.
-                if list.words.binary_search(&w).is_err() {
-                    counts.neighbour += 1;
-                }
+        let mut word = [0u8; 16];
+        word[..len].copy_from_slice(&bytes[start..end]);
+        let key = u128::from_be_bytes(word);
+        // Letters only: setting bit 5 of each of the word's bytes lowercases it.
+        let letters = !u128::MAX.checked_shr(8 * len as u32).unwrap_or(0);
+        let folded = key | (u128::from_be_bytes([0x20; 16]) & letters);
+        if len <= ENGLISH_LONGEST && ENGLISH_FILTER.has(folded) {
+            counts.english += 1;
+        }
+        if len <= NEIGHBOUR_LONGEST && NEIGHBOUR_FILTER.has(key) {
+            // Letters only, so ASCII: never an error.
+            let w = std::str::from_utf8(&bytes[start..end]).unwrap_or_default();
+            // A word of the answered language's own list counts for it.
+            if list.words.binary_search(&w).is_err() {
+                counts.neighbour += 1;
             }
         }
-        (start, key, folded) = (i + 1, 0, 0);
-    }
+    });
     counts
 }
 

@@ -93,59 +93,10 @@ fn unicode_words(out: &mut Vec<u64>, lower: &mut Vec<u8>, text: &str) {
 
 /// Pushes the hashes of the words (runs of ASCII digits and lowercase letters; for ASCII,
 /// `char::is_alphanumeric` is `u8::is_ascii_alphanumeric`) of lowercase ASCII `text`.
-///
-/// Word boundaries are found 64 bytes at a time from a bit mask of the word bytes, rather
-/// than byte by byte: the byte loop took a mispredicted branch at the end of every word.
 fn ascii_words(out: &mut Vec<u64>, text: &[u8]) {
-    let mut in_word = false;
-    let mut start = 0;
-    // Whether the byte before the current block was a word byte.
-    let mut carry = 0u64;
-    for (n, block) in text.chunks(64).enumerate() {
-        let base = n * 64;
-        let mask = if let Ok(full) = <&[u8; 64]>::try_from(block) {
-            word_mask(full)
-        } else {
-            let mut padded = [0u8; 64];
-            padded[..block.len()].copy_from_slice(block);
-            word_mask(&padded)
-        };
-        // A bit for every word start and every word end (the first byte after a word).
-        let mut edges = mask ^ ((mask << 1) | carry);
-        carry = mask >> 63;
-        while edges != 0 {
-            let at = base + edges.trailing_zeros() as usize;
-            edges &= edges - 1;
-            if in_word {
-                out.push(xxh3_64(&text[start..at]));
-            } else {
-                start = at;
-            }
-            in_word = !in_word;
-        }
-    }
-    if in_word {
-        out.push(xxh3_64(&text[start..]));
-    }
-}
-
-/// Bit i is set when `block[i]` is an ASCII digit or lowercase letter (the bytes must be
-/// ASCII). Eight bytes per word operation: each byte is range-checked in its own lane.
-fn word_mask(block: &[u8; 64]) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte lane: set when the (7-bit) byte is >= `lo` / > `hi`.
-    let ge = |x: u64, lo: u8| x.wrapping_add((0x80 - lo as u64) * ONES) & HIGH;
-    let gt = |x: u64, hi: u8| x.wrapping_add((0x7f - hi as u64) * ONES) & HIGH;
-    let mut mask = 0u64;
-    for (i, lane) in block.chunks_exact(8).enumerate() {
-        let x = u64::from_le_bytes(lane.try_into().expect("8-byte lane"));
-        let hits = (ge(x, b'0') & !gt(x, b'9')) | (ge(x, b'a') & !gt(x, b'z'));
-        // Gather the eight high bits into one byte (lane k -> bit k).
-        let byte = ((hits >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
-        mask |= byte << (8 * i);
-    }
-    mask
+    wirefeed_model::chars::ascii_runs(text, [(b'0', b'9'), (b'a', b'z')], |start, end| {
+        out.push(xxh3_64(&text[start..end]));
+    });
 }
 
 /// The 64-bit SimHash of the word 3-shingles of `words` (word hashes from [`words`], each
@@ -355,20 +306,6 @@ mod tests {
                 .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
                 .collect();
             assert_eq!(words(std::iter::once(text)), general, "{text:?}");
-        }
-    }
-
-    #[test]
-    fn word_mask_marks_digits_and_lowercase_letters() {
-        let mut block = [0u8; 64];
-        for start in [0u8, 0x28, 0x58] {
-            for (i, b) in block.iter_mut().enumerate() {
-                *b = start.wrapping_add(i as u8) & 0x7f;
-            }
-            let want = block.iter().enumerate().fold(0u64, |m, (i, b)| {
-                m | (u64::from(b.is_ascii_digit() || b.is_ascii_lowercase()) << i)
-            });
-            assert_eq!(word_mask(&block), want, "start {start:#x}");
         }
     }
 
