@@ -38,6 +38,44 @@ pub async fn create_topic(brokers: &str, topic: &str) -> anyhow::Result<()> {
     create_topic_with(brokers, topic, PARTITIONS, &[]).await
 }
 
+/// Deletes the topics this process created: every name `unique` gave it
+/// (`bench.<what>.<pid>.<nanos>`) and the topics wirefeed derived from those (`.state`,
+/// `.dlq`). Returns how many.
+pub async fn delete_own_topics(brokers: &str) -> anyhow::Result<usize> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()?;
+    let tag = format!(".{}.", std::process::id());
+    let metadata = admin
+        .inner()
+        .fetch_metadata(None, Duration::from_secs(10))
+        .context("list topics")?;
+    let own: Vec<String> = metadata
+        .topics()
+        .iter()
+        .map(|t| t.name())
+        .filter(|n| n.starts_with("bench.") && n.contains(&tag))
+        .map(String::from)
+        .collect();
+    if own.is_empty() {
+        return Ok(0);
+    }
+    let names: Vec<&str> = own.iter().map(String::as_str).collect();
+    let results = admin
+        .delete_topics(
+            &names,
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(60))),
+        )
+        .await
+        .context("delete topics")?;
+    for r in results {
+        if let Err((t, e)) = r {
+            bail!("cannot delete topic {t}: {e}");
+        }
+    }
+    Ok(own.len())
+}
+
 /// [`create_topic`] with a partition count and topic configs (e.g. `cleanup.policy`).
 pub async fn create_topic_with(
     brokers: &str,

@@ -130,6 +130,10 @@ struct Args {
     /// without a broker or a server (`scripts/profile` runs it under callgrind).
     #[arg(long, value_name = "DIR")]
     write_feeds: Option<PathBuf>,
+    /// Keep the topics this run created (deleted at the end otherwise: a broker that keeps
+    /// every run's topics grew to thousands of partitions and 13 GB).
+    #[arg(long)]
+    keep_topics: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
@@ -180,8 +184,20 @@ fn unique(prefix: &str) -> String {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let result = bench(&args).await;
+    // Also after a failed run: its topics are as useless, and as heavy, as a good run's.
+    if args.write_feeds.is_none() && !args.keep_topics {
+        match kafka::delete_own_topics(&args.brokers).await {
+            Ok(n) => eprintln!("wirefeed-bench: deleted the {n} topics of this run"),
+            Err(e) => eprintln!("wirefeed-bench: could not delete this run's topics: {e:#}"),
+        }
+    }
+    result
+}
+
+async fn bench(args: &Args) -> anyhow::Result<()> {
     if let Some(n) = args.restart {
-        return restarts(&args, n).await;
+        return restarts(args, n).await;
     }
     let reuters_dir = args.corpora.join("reuters-21578/reuters21578");
     let (corpus, corpus_name) = if reuters_dir.is_dir() {
@@ -213,7 +229,7 @@ async fn main() -> anyhow::Result<()> {
         args.items,
     );
     if let Some(rate) = args.steady_rate {
-        return steady(&args, rate, &wirefeed, corpus).await;
+        return steady(args, rate, &wirefeed, corpus).await;
     }
     if let Some(dir) = &args.write_feeds {
         let scale = args.scale.first().copied().unwrap_or(1);
@@ -221,7 +237,7 @@ async fn main() -> anyhow::Result<()> {
             ScaleBy::Feeds => (args.feeds * scale, args.items),
             ScaleBy::Items => (args.feeds, args.items * scale),
         };
-        let (docs, items, _) = feed_docs(&args, &corpus, feed_count, per_feed);
+        let (docs, items, _) = feed_docs(args, &corpus, feed_count, per_feed);
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
         for (n, doc) in docs.iter().enumerate() {
             let path = dir.join(format!("feed-{n:05}.rss"));
@@ -237,7 +253,7 @@ async fn main() -> anyhow::Result<()> {
     report.exactly_once = args.exactly_once;
     report.compression = args.compression.clone();
     report.batch = args.batch;
-    warm_up(&args, &corpus).await?;
+    warm_up(args, &corpus).await?;
 
     report.rounds = args.rounds.into();
     for (n, &scale) in args.scale.iter().enumerate() {
@@ -245,13 +261,13 @@ async fn main() -> anyhow::Result<()> {
             ScaleBy::Feeds => (args.feeds * scale, args.items),
             ScaleBy::Items => (args.feeds, args.items * scale),
         };
-        let (docs, items, expected_accepted) = feed_docs(&args, &corpus, feed_count, per_feed);
+        let (docs, items, expected_accepted) = feed_docs(args, &corpus, feed_count, per_feed);
         eprintln!(
             "wirefeed-bench: scale {scale}: {feed_count} feeds × {per_feed} items, {} rounds",
             args.rounds
         );
         let ctx = ScaleRun {
-            args: &args,
+            args,
             wirefeed: &wirefeed,
             feed_bytes: docs.iter().map(|d| d.len() as u64).sum(),
             docs,
