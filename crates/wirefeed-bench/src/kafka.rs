@@ -38,23 +38,19 @@ pub async fn create_topic(brokers: &str, topic: &str) -> anyhow::Result<()> {
     create_topic_with(brokers, topic, PARTITIONS, &[]).await
 }
 
-/// Deletes the topics this process created: every name `unique` gave it
-/// (`bench.<what>.<pid>.<nanos>`) and the topics wirefeed derived from those (`.state`,
-/// `.dlq`). Returns how many.
-pub async fn delete_own_topics(brokers: &str) -> anyhow::Result<usize> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()?;
-    let tag = format!(".{}.", std::process::id());
-    let metadata = admin
-        .inner()
-        .fetch_metadata(None, Duration::from_secs(10))
-        .context("list topics")?;
+/// Deletes every topic whose name starts with `prefix` and contains `tag` (the bench's own:
+/// see `unique` in main.rs). Returns how many.
+pub async fn delete_topics_tagged(brokers: &str, prefix: &str, tag: &str) -> anyhow::Result<usize> {
+    let admin = admin(brokers)?;
+    // Listing topics is a blocking call in rdkafka.
+    let metadata =
+        tokio::task::block_in_place(|| admin.inner().fetch_metadata(None, Duration::from_secs(10)))
+            .context("list topics")?;
     let own: Vec<String> = metadata
         .topics()
         .iter()
         .map(|t| t.name())
-        .filter(|n| n.starts_with("bench.") && n.contains(&tag))
+        .filter(|n| n.starts_with(prefix) && n.contains(tag))
         .map(String::from)
         .collect();
     if own.is_empty() {
@@ -68,11 +64,7 @@ pub async fn delete_own_topics(brokers: &str) -> anyhow::Result<usize> {
         )
         .await
         .context("delete topics")?;
-    for r in results {
-        if let Err((t, e)) = r {
-            bail!("cannot delete topic {t}: {e}");
-        }
-    }
+    all_done(results, "delete")?;
     Ok(own.len())
 }
 
@@ -83,23 +75,31 @@ pub async fn create_topic_with(
     partitions: i32,
     configs: &[(&str, &str)],
 ) -> anyhow::Result<()> {
-    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()?;
     let new = configs.iter().fold(
         NewTopic::new(topic, partitions, TopicReplication::Fixed(1)),
         |t, (k, v)| t.set(k, v),
     );
-    let results = admin
+    let results = admin(brokers)?
         .create_topics(
             &[new],
             &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
         )
         .await
         .context("create topic")?;
+    all_done(results, "create")
+}
+
+fn admin(brokers: &str) -> anyhow::Result<AdminClient<DefaultClientContext>> {
+    Ok(ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()?)
+}
+
+/// The first topic an admin operation failed on, as an error.
+fn all_done(results: Vec<rdkafka::admin::TopicResult>, what: &str) -> anyhow::Result<()> {
     for r in results {
         if let Err((t, e)) = r {
-            bail!("cannot create topic {t}: {e}");
+            bail!("cannot {what} topic {t}: {e}");
         }
     }
     Ok(())

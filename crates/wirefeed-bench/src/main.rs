@@ -178,7 +178,13 @@ fn unique(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    format!("{prefix}.{}.{nanos}", std::process::id())
+    format!("{prefix}{}{nanos}", run_tag())
+}
+
+/// What every topic name of this process contains (`bench.<what>.<pid>.<nanos>`, and the
+/// `.state` / `.dlq` topics wirefeed derives from one): the topics deleted at the end.
+fn run_tag() -> String {
+    format!(".{}.", std::process::id())
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +193,7 @@ async fn main() -> anyhow::Result<()> {
     let result = bench(&args).await;
     // Also after a failed run: its topics are as useless, and as heavy, as a good run's.
     if args.write_feeds.is_none() && !args.keep_topics {
-        match kafka::delete_own_topics(&args.brokers).await {
+        match kafka::delete_topics_tagged(&args.brokers, "bench.", &run_tag()).await {
             Ok(n) => eprintln!("wirefeed-bench: deleted the {n} topics of this run"),
             Err(e) => eprintln!("wirefeed-bench: could not delete this run's topics: {e:#}"),
         }

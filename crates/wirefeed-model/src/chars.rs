@@ -26,21 +26,20 @@ pub fn ascii_classes_suffice(s: &str) -> bool {
 /// Unicode table search, which cost ~50 instructions a typographic quote.
 #[inline]
 pub fn is_alphanumeric(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        !GENERAL_PUNCTUATION.contains(&c) && c.is_alphanumeric()
-    }
+    outside_punctuation(c, char::is_alphanumeric)
 }
 
 /// `char::is_alphabetic`, the same way as [`is_alphanumeric`].
 #[inline]
 pub fn is_alphabetic(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else {
-        !GENERAL_PUNCTUATION.contains(&c) && c.is_alphabetic()
-    }
+    outside_punctuation(c, char::is_alphabetic)
+}
+
+/// `class(c)`, false without asking for General Punctuation; ASCII goes straight to
+/// `class`, which answers it without tables.
+#[inline(always)]
+fn outside_punctuation(c: char, class: fn(char) -> bool) -> bool {
+    (c.is_ascii() || !GENERAL_PUNCTUATION.contains(&c)) && class(c)
 }
 
 const GENERAL_PUNCTUATION: std::ops::RangeInclusive<char> = '\u{2000}'..='\u{206F}';
